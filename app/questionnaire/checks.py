@@ -1,0 +1,281 @@
+"""Cross-reference checks on a parsed questionnaire, each problem tied to a path in the file.
+
+Pydantic checks the shape of each value; these checks need the whole questionnaire:
+ids that must be unique, references that must exist, conditions that may only look
+back, thresholds that must tile 0-100, recommendation dependencies without cycles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from app.questionnaire.builtin_scales import BUILTIN_SCALE_IDS, options_of
+from app.questionnaire.concepts import ConceptRegistry
+from app.questionnaire.models import (
+    LEVEL_NUMBERS,
+    OPTION_TYPES,
+    RATING_RANGES,
+    Condition,
+    Question,
+    Questionnaire,
+    QuestionType,
+)
+from app.questionnaire.yaml_source import Path
+
+Problem = tuple[Path, str]
+
+# Fields that only make sense for some question types; any other type must leave them out.
+_FIELDS_FOR_TYPES: dict[str, frozenset[QuestionType]] = {
+    "scale": OPTION_TYPES,
+    "options": OPTION_TYPES,
+    "levels": frozenset({QuestionType.MATURITY}),
+    "items": frozenset({QuestionType.CHECKLIST}),
+    "bands": frozenset({QuestionType.NUMBER}),
+    "unit": frozenset({QuestionType.NUMBER, QuestionType.MONEY}),
+    "min_value": frozenset({QuestionType.NUMBER, QuestionType.PERCENT, QuestionType.MONEY}),
+    "max_value": frozenset({QuestionType.NUMBER, QuestionType.PERCENT, QuestionType.MONEY}),
+    "accepts": frozenset(RATING_RANGES),
+}
+
+
+def check_questionnaire(q: Questionnaire, concepts: ConceptRegistry) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _unique(q.levels, "levels", key="level")
+    if sorted(lv.level for lv in q.levels) != list(LEVEL_NUMBERS):
+        problems.append((("levels",), "the levels must be numbered 1 to 5, once each"))
+    problems += _unique(q.roles, "roles")
+    problems += _unique(q.functions, "functions")
+    problems += _unique(q.dimensions, "dimensions")
+    problems += _unique(q.scales, "scales")
+    problems += _unique(q.questions, "questions")
+    problems += _unique(q.recommendations, "recommendations")
+    for i, scale in enumerate(q.scales):
+        problems += _unique(scale.options, ("scales", i, "options"), key="value")
+    problems += list(_check_questions(q, concepts))
+    problems += list(_check_rubric(q))
+    problems += list(_check_recommendations(q, concepts))
+    return problems
+
+
+def _unique(items: Sequence[object], where: str | Path, key: str = "id") -> list[Problem]:
+    base: Path = (where,) if isinstance(where, str) else where
+    seen: dict[object, int] = {}
+    problems: list[Problem] = []
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        if value in seen:
+            problems.append(((*base, i, key), f"duplicate {key} '{value}' (first used at {_fmt(base)}[{seen[value]}])"))
+        else:
+            seen[value] = i
+    return problems
+
+
+def _fmt(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Problem]:
+    dimension_ids = {d.id for d in q.dimensions}
+    scale_ids = {s.id for s in q.scales}
+    position = {question.id: i for i, question in enumerate(q.questions)}
+    by_id = {question.id: question for question in q.questions}
+    for i, question in enumerate(q.questions):
+        here: Path = ("questions", i)
+        if question.dimension is None:
+            if question.type.is_scored:
+                yield (*here, "dimension"), f"a {question.type.value} question is scored and needs a dimension"
+        elif question.dimension not in dimension_ids:
+            yield (*here, "dimension"), f"unknown dimension '{question.dimension}' (known: {', '.join(sorted(dimension_ids))})"
+        yield from _check_type_fields(question, here, scale_ids)
+        for j, concept in enumerate(question.covers):
+            yield from _check_concept(question, concept, (*here, "covers", j), concepts)
+        for k, item in enumerate(question.items or []):
+            for j, concept in enumerate(item.covers):
+                yield from _check_concept(question, concept, (*here, "items", k, "covers", j), concepts)
+        if question.condition is not None:
+            yield from _check_condition(question.condition, (*here, "condition"), i, position, by_id, q)
+
+
+def _check_concept(question: Question, concept: str, path: Path, concepts: ConceptRegistry) -> Iterator[Problem]:
+    if question.type.is_outcome:
+        if concept not in concepts.outcomes:
+            hint = " (practices are covered by scored questions)" if concept in concepts.practices else ""
+            yield path, f"unknown outcome concept '{concept}'{hint}"
+    elif concept not in concepts.practices:
+        hint = " (outcomes are covered by outcome questions only)" if concept in concepts.outcomes else ""
+        yield path, f"unknown practice concept '{concept}'{hint}"
+
+
+def _check_type_fields(question: Question, here: Path, scale_ids: set[str]) -> Iterator[Problem]:
+    kind = question.type
+    for name, types in _FIELDS_FOR_TYPES.items():
+        if name in question.model_fields_set and kind not in types:
+            yield (*here, name), f"'{name}' does not apply to a {kind.value} question"
+    if kind in OPTION_TYPES:
+        if question.scale is not None and question.options is not None:
+            yield (*here, "options"), "give either 'scale' or 'options', not both"
+        if question.scale is not None and question.scale not in scale_ids and question.scale not in BUILTIN_SCALE_IDS:
+            yield (*here, "scale"), f"unknown scale '{question.scale}'"
+        if question.options is not None:
+            yield from _unique(question.options, (*here, "options"), key="value")
+            if len(question.options) < 2:
+                yield (*here, "options"), "a question needs at least two options"
+    if kind is QuestionType.MATURITY and question.levels is None:
+        yield (*here, "levels"), "a maturity question must describe each of the five levels"
+    if kind is QuestionType.CHECKLIST:
+        if not question.items or len(question.items) < 2:
+            yield (*here, "items"), "a checklist question needs at least two items"
+        else:
+            yield from _unique(question.items, (*here, "items"))
+    if kind is QuestionType.NUMBER:
+        yield from _check_bands(question, here)
+    if question.min_value is not None and question.max_value is not None and question.min_value >= question.max_value:
+        yield (*here, "max_value"), "max_value must be greater than min_value"
+
+
+def _check_bands(question: Question, here: Path) -> Iterator[Problem]:
+    bands = question.bands or []
+    if not bands:
+        yield (*here, "bands"), "a number question needs score bands"
+        return
+    for k, band in enumerate(bands):
+        last = k == len(bands) - 1
+        if band.max is None and not last:
+            yield (*here, "bands", k, "max"), "only the last band may leave out 'max'"
+        if band.max is not None and band.max <= band.min:
+            yield (*here, "bands", k, "max"), f"max {band.max:g} must be above min {band.min:g}"
+        if k and bands[k - 1].max is not None and band.min != bands[k - 1].max:
+            yield (*here, "bands", k, "min"), (
+                f"bands must follow on without gaps: this band starts at {band.min:g}, "
+                f"the previous one ends at {bands[k - 1].max:g}"
+            )
+
+
+def _check_condition(
+    condition: Condition,
+    path: Path,
+    index: int,
+    position: dict[str, int],
+    by_id: dict[str, Question],
+    q: Questionnaire,
+) -> Iterator[Problem]:
+    if condition.question is not None:
+        target = condition.question
+        if target not in position:
+            yield (*path, "question"), f"condition refers to unknown question '{target}'"
+            return
+        if position[target] >= index:
+            yield (*path, "question"), (
+                f"condition refers to '{target}', which does not come before this question; "
+                "a condition may only look at earlier answers"
+            )
+            return
+        referenced = by_id[target]
+        allowed = allowed_values(referenced, q)
+        for test in ("in_", "not_in"):
+            values = getattr(condition, test)
+            if values is not None and allowed is not None:
+                for j, value in enumerate(values):
+                    if value not in allowed:
+                        name = "in" if test == "in_" else test
+                        yield (*path, name, j), f"'{value}' is not an answer of question '{target}' (allowed: {', '.join(map(str, allowed))})"
+        return
+    nested = condition.all if condition.all is not None else condition.any
+    name = "all" if condition.all is not None else "any"
+    for j, inner in enumerate(nested or []):
+        yield from _check_condition(inner, (*path, name, j), index, position, by_id, q)
+
+
+def allowed_values(question: Question, q: Questionnaire) -> list[str | int] | None:
+    """The values a choice question accepts, or None when it takes free values."""
+    if question.type is QuestionType.MATURITY:
+        return list(LEVEL_NUMBERS)
+    if question.type is QuestionType.CHECKLIST:
+        return [item.id for item in question.items or []]
+    if question.type in OPTION_TYPES:
+        return [o.value for o in options_of(question, q)]
+    return None
+
+
+def _check_rubric(q: Questionnaire) -> Iterator[Problem]:
+    thresholds = q.rubric.thresholds
+    base: Path = ("rubric", "thresholds")
+    yield from _unique(thresholds, base, key="level")
+    ordered = sorted(enumerate(thresholds), key=lambda pair: pair[1].level)
+    if [t.level for _, t in ordered] != list(LEVEL_NUMBERS):
+        yield base, "thresholds must give each level 1 to 5 once"
+        return
+    expected_min = 0.0
+    for i, threshold in ordered:
+        if threshold.min != expected_min:
+            what = "start at 0" if threshold.level == 1 else f"start where level {threshold.level - 1} ends ({expected_min:g})"
+            yield (*base, i, "min"), (
+                f"thresholds must cover 0-100 without gaps or overlaps: level {threshold.level} must {what}, "
+                f"not at {threshold.min:g}"
+            )
+        if threshold.max <= threshold.min:
+            yield (*base, i, "max"), f"level {threshold.level}: max {threshold.max:g} must be above min {threshold.min:g}"
+        expected_min = threshold.max
+    last_index, last = ordered[-1]
+    if last.max != 100:
+        yield (*base, last_index, "max"), f"thresholds must cover 0-100: level 5 must end at 100, not {last.max:g}"
+    dimension_ids = {d.id for d in q.dimensions}
+    for i, rule in enumerate(q.rubric.gating):
+        for j, dim in enumerate(rule.dimensions or []):
+            if dim not in dimension_ids:
+                yield ("rubric", "gating", i, "dimensions", j), f"unknown dimension '{dim}'"
+
+
+def _check_recommendations(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Problem]:
+    dimension_ids = {d.id for d in q.dimensions}
+    rec_ids = {r.id for r in q.recommendations}
+    position = {question.id: i for i, question in enumerate(q.questions)}
+    by_id = {question.id: question for question in q.questions}
+    after_all = len(q.questions)
+    for i, rec in enumerate(q.recommendations):
+        here: Path = ("recommendations", i)
+        if rec.dimension not in dimension_ids:
+            yield (*here, "dimension"), f"unknown dimension '{rec.dimension}'"
+        if rec.levels is not None and rec.levels.min > rec.levels.max:
+            yield (*here, "levels"), f"levels.min {rec.levels.min} is above levels.max {rec.levels.max}"
+        if rec.trigger is not None:
+            yield from _check_condition(rec.trigger, (*here, "trigger"), after_all, position, by_id, q)
+        for j, benefit in enumerate(rec.benefits):
+            if benefit not in concepts.benefits:
+                yield (*here, "benefits", j), f"unknown benefit '{benefit}'"
+        for j, dep in enumerate(rec.depends_on):
+            if dep not in rec_ids:
+                yield (*here, "depends_on", j), f"depends on unknown recommendation '{dep}'"
+            elif dep == rec.id:
+                yield (*here, "depends_on", j), "a recommendation cannot depend on itself"
+    yield from _dependency_cycles(q)
+
+
+def _dependency_cycles(q: Questionnaire) -> Iterator[Problem]:
+    graph = {r.id: [d for d in r.depends_on if d != r.id] for r in q.recommendations}
+    index = {r.id: i for i, r in enumerate(q.recommendations)}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, trail: list[str]) -> Iterable[Problem]:
+        state[node] = 1
+        trail.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = [*trail[trail.index(nxt):], nxt]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    yield ("recommendations", index[nxt], "depends_on"), "depends_on cycle: " + " -> ".join(cycle)
+            elif state.get(nxt) is None and nxt in graph:
+                yield from visit(nxt, trail)
+        trail.pop()
+        state[node] = 2
+
+    for rec_id in graph:
+        if rec_id not in state:
+            yield from visit(rec_id, [])
+
