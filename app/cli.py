@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from app.questionnaire.library import default_concepts, find_questionnaire
+from app.questionnaire.library import default_concepts, find_questionnaire, questionnaires_dir
 from app.questionnaire.loader import QuestionnaireError, load_questionnaire_file
 from app.questionnaire.normalized import normalize
+from app.questionnaire.schema import SCHEMA_FILE_NAME, schema_text
+from app.scoring.answers import AnswerError, AnswerFileError, respondents_from_document
+from app.scoring.engine import score_assessment
 
 cli = typer.Typer(help="Centricity: customer-centricity assessments.", no_args_is_help=True, add_completion=False)
 
@@ -48,6 +51,53 @@ def questionnaire(questionnaire_id: Annotated[str, typer.Argument(metavar="ID")]
         raise typer.Exit(2) from None
     json.dump(normalize(loaded), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+@cli.command()
+def score(
+    answers: Annotated[Path, typer.Option("--answers", help="JSON answers file (format in the README).")],
+    target_level: Annotated[
+        int | None, typer.Option(min=1, max=5, help="Target level (default: the rubric's).")
+    ] = None,
+    min_group_size: Annotated[int, typer.Option(min=1, help="Hide role/function groups smaller than this.")] = 1,
+) -> None:
+    """Score an answers file against its questionnaire and print the full result as JSON."""
+    try:
+        document = json.loads(answers.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"{answers}: cannot read the file: {exc.strerror}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _fail(f"{answers}: not valid JSON: {exc}")
+    questionnaire_id = document.get("questionnaire") if isinstance(document, dict) else None
+    if not isinstance(questionnaire_id, str):
+        _fail(f"{answers}: the field 'questionnaire' (the questionnaire id) is missing")
+    try:
+        loaded = find_questionnaire(questionnaire_id)
+        respondents = respondents_from_document(loaded, document)
+    except KeyError as exc:
+        _fail(f"{answers}: {exc.args[0]}")
+    except (QuestionnaireError, AnswerError, AnswerFileError) as exc:
+        _fail(f"{answers}: {exc}")
+    result = score_assessment(loaded, respondents, target_level=target_level, min_group_size=min_group_size)
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+
+
+@cli.command()
+def schema(
+    write: Annotated[bool, typer.Option("--write", help="Write questionnaires/schema.json instead of printing.")] = False,
+) -> None:
+    """Print (or write) the JSON Schema of questionnaire files, generated from the models."""
+    if write:
+        target = questionnaires_dir() / SCHEMA_FILE_NAME
+        target.write_text(schema_text(), encoding="utf-8")
+        typer.echo(f"wrote {target}")
+    else:
+        sys.stdout.write(schema_text())
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
 
 
 def main() -> None:

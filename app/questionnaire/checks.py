@@ -88,7 +88,10 @@ def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Pr
             if question.type.is_scored:
                 yield (*here, "dimension"), f"a {question.type.value} question is scored and needs a dimension"
         elif question.dimension not in dimension_ids:
-            yield (*here, "dimension"), f"unknown dimension '{question.dimension}' (known: {', '.join(sorted(dimension_ids))})"
+            yield (
+                (*here, "dimension"),
+                f"unknown dimension '{question.dimension}' (known: {', '.join(sorted(dimension_ids))})",
+            )
         yield from _check_type_fields(question, here, scale_ids)
         for j, concept in enumerate(question.covers):
             yield from _check_concept(question, concept, (*here, "covers", j), concepts)
@@ -148,9 +151,12 @@ def _check_bands(question: Question, here: Path) -> Iterator[Problem]:
         if band.max is not None and band.max <= band.min:
             yield (*here, "bands", k, "max"), f"max {band.max:g} must be above min {band.min:g}"
         if k and bands[k - 1].max is not None and band.min != bands[k - 1].max:
-            yield (*here, "bands", k, "min"), (
-                f"bands must follow on without gaps: this band starts at {band.min:g}, "
-                f"the previous one ends at {bands[k - 1].max:g}"
+            yield (
+                (*here, "bands", k, "min"),
+                (
+                    f"bands must follow on without gaps: this band starts at {band.min:g}, "
+                    f"the previous one ends at {bands[k - 1].max:g}"
+                ),
             )
 
 
@@ -168,9 +174,12 @@ def _check_condition(
             yield (*path, "question"), f"condition refers to unknown question '{target}'"
             return
         if position[target] >= index:
-            yield (*path, "question"), (
-                f"condition refers to '{target}', which does not come before this question; "
-                "a condition may only look at earlier answers"
+            yield (
+                (*path, "question"),
+                (
+                    f"condition refers to '{target}', which does not come before this question; "
+                    "a condition may only look at earlier answers"
+                ),
             )
             return
         referenced = by_id[target]
@@ -181,7 +190,11 @@ def _check_condition(
                 for j, value in enumerate(values):
                     if value not in allowed:
                         name = "in" if test == "in_" else test
-                        yield (*path, name, j), f"'{value}' is not an answer of question '{target}' (allowed: {', '.join(map(str, allowed))})"
+                        choices = ", ".join(map(str, allowed))
+                        yield (
+                            (*path, name, j),
+                            f"'{value}' is not an answer of question '{target}' (allowed: {choices})",
+                        )
         return
     nested = condition.all if condition.all is not None else condition.any
     name = "all" if condition.all is not None else "any"
@@ -211,13 +224,23 @@ def _check_rubric(q: Questionnaire) -> Iterator[Problem]:
     expected_min = 0.0
     for i, threshold in ordered:
         if threshold.min != expected_min:
-            what = "start at 0" if threshold.level == 1 else f"start where level {threshold.level - 1} ends ({expected_min:g})"
-            yield (*base, i, "min"), (
-                f"thresholds must cover 0-100 without gaps or overlaps: level {threshold.level} must {what}, "
-                f"not at {threshold.min:g}"
+            what = (
+                "start at 0"
+                if threshold.level == 1
+                else f"start where level {threshold.level - 1} ends ({expected_min:g})"
+            )
+            yield (
+                (*base, i, "min"),
+                (
+                    f"thresholds must cover 0-100 without gaps or overlaps: level {threshold.level} must {what}, "
+                    f"not at {threshold.min:g}"
+                ),
             )
         if threshold.max <= threshold.min:
-            yield (*base, i, "max"), f"level {threshold.level}: max {threshold.max:g} must be above min {threshold.min:g}"
+            yield (
+                (*base, i, "max"),
+                f"level {threshold.level}: max {threshold.max:g} must be above min {threshold.min:g}",
+            )
         expected_min = threshold.max
     last_index, last = ordered[-1]
     if last.max != 100:
@@ -265,7 +288,7 @@ def _dependency_cycles(q: Questionnaire) -> Iterator[Problem]:
         trail.append(node)
         for nxt in graph.get(node, []):
             if state.get(nxt) == 1:
-                cycle = [*trail[trail.index(nxt):], nxt]
+                cycle = [*trail[trail.index(nxt) :], nxt]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
@@ -278,4 +301,3 @@ def _dependency_cycles(q: Questionnaire) -> Iterator[Problem]:
     for rec_id in graph:
         if rec_id not in state:
             yield from visit(rec_id, [])
-

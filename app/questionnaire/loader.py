@@ -98,15 +98,16 @@ def _data_path(loc: tuple[Any, ...], document: SourceDocument) -> Path:
     path: list[str | int] = []
     node: Any = document.data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            path.append(part)
-            node = node[part]
+        if isinstance(node, dict) and isinstance(part, str):
+            if part in node:
+                path.append(part)
+                node = node[part]
+            elif not part.startswith(("function-", "tagged-union")):
+                path.append(part)  # a missing key: name it; its line is the parent's
+                node = None
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not part.startswith(("function-", "tagged-union")):
-            path.append(part)  # a missing key: name it, its line is the parent's
-            node = None
     return tuple(path)
 
 
@@ -118,7 +119,7 @@ def _explain(error: Any) -> str:
         return f"required field '{error['loc'][-1]}' is missing"
     message = str(error["msg"])
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if kind == "string_pattern_mismatch":
         return f"{message} (got {error['input']!r})"
     if kind in ("enum", "literal_error"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,9 +25,7 @@ Slug = Annotated[
 ]
 LevelNumber = Annotated[int, Field(ge=1, le=5)]
 Score = Annotated[float, Field(ge=0, le=100)]
-OptionValue = Annotated[
-    str | int, Field(description="The value stored when this option is chosen.")
-]
+OptionValue = Annotated[str | int, Field(description="The value stored when this option is chosen.")]
 
 LEVEL_NUMBERS = (1, 2, 3, 4, 5)
 DONT_KNOW = "dont_know"
@@ -38,7 +36,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class QuestionType(str, Enum):
+class QuestionType(StrEnum):
     """What kind of answer a question takes, and so how it is scored."""
 
     MATURITY = "maturity"
@@ -70,9 +68,7 @@ class QuestionType(str, Enum):
 OUTCOME_TYPES = frozenset(
     {QuestionType.NPS, QuestionType.CSAT, QuestionType.CES, QuestionType.PERCENT, QuestionType.MONEY}
 )
-OPTION_TYPES = frozenset(
-    {QuestionType.FREQUENCY, QuestionType.AGREEMENT, QuestionType.YES_PARTLY_NO}
-)
+OPTION_TYPES = frozenset({QuestionType.FREQUENCY, QuestionType.AGREEMENT, QuestionType.YES_PARTLY_NO})
 # Outcome metrics that may be given as raw customer ratings, and the rating range of each.
 RATING_RANGES: dict[QuestionType, tuple[int, int]] = {
     QuestionType.NPS: (0, 10),
@@ -81,7 +77,7 @@ RATING_RANGES: dict[QuestionType, tuple[int, int]] = {
 }
 
 
-class Effort(str, Enum):
+class Effort(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -94,7 +90,7 @@ class Effort(str, Enum):
 Impact = Effort
 
 
-class Perspective(str, Enum):
+class Perspective(StrEnum):
     """Which side of a perception gap a role stands on."""
 
     LEADER = "leader"

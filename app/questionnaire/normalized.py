@@ -23,7 +23,9 @@ from app.questionnaire.models import (
 def accepted_answers(question: Question, questionnaire: Questionnaire) -> dict[str, Any]:
     """The answer a question takes, described as data."""
     kind = question.type
-    special = [v for v, ok in ((DONT_KNOW, question.allow_dont_know), (NOT_APPLICABLE, question.allow_not_applicable)) if ok]
+    special = [
+        v for v, ok in ((DONT_KNOW, question.allow_dont_know), (NOT_APPLICABLE, question.allow_not_applicable)) if ok
+    ]
     described: dict[str, Any] = {"special": special}
     if kind is QuestionType.MATURITY:
         levels = question.levels
@@ -91,7 +93,12 @@ def normalize(questionnaire: Questionnaire) -> dict[str, Any]:
         "roles": [r.model_dump(mode="json") for r in questionnaire.roles],
         "functions": [f.model_dump() for f in questionnaire.functions],
         "dimensions": [
-            {"id": d.id, "title": d.title, "weight": d.weight, "questions": [q.id for q in questionnaire.questions if q.dimension == d.id]}
+            {
+                "id": d.id,
+                "title": d.title,
+                "weight": d.weight,
+                "questions": [q.id for q in questionnaire.questions if q.dimension == d.id],
+            }
             for d in questionnaire.dimensions
         ],
         "questions": [

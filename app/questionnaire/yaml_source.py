@@ -67,14 +67,14 @@ class _Refused(Exception):
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader's composer with anchors and aliases refused before any node is shared."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(event.start_mark, f"aliases (*{event.anchor}) are not allowed in a questionnaire")
         anchor = getattr(event, "anchor", None)
         if anchor:
             raise _Refused(event.start_mark, f"anchors (&{anchor}) are not allowed in a questionnaire")
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 def parse_yaml(raw: bytes | str) -> SourceDocument:

@@ -1,0 +1,476 @@
+"""Scoring an assessment: a questionnaire and respondents' answers in, an `AssessmentResult` out.
+
+Pure: no I/O, no clock, no randomness; the same inputs give the same result in any
+respondent order. How each number is made:
+
+* question score: 0-100 from the answer (see `answers.scorer_for`);
+* a respondent's dimension score: weighted mean of their answered scored questions in it;
+  "don't know" and "not applicable" are counted but left out of the mean, hidden
+  questions (condition false) are not counted at all;
+* dimension score: mean of the respondents' dimension scores, so each person counts once;
+* index: weighted mean of the dimension scores (dimension weights);
+* level: from the rubric thresholds, then held down by the gating rules;
+* band: 95% t-interval of the respondents' own indices around the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire
+from app.scoring.answers import AnswerError, Respondent, scorer_for, visibility
+from app.scoring.answers import condition_holds as _condition_holds
+from app.scoring.outcomes import outcome_result
+from app.scoring.recommendations import roadmap, select_recommendations
+from app.scoring.result import (
+    AssessmentResult,
+    Band,
+    Breakdowns,
+    Confidence,
+    DimensionResult,
+    Gaps,
+    GateApplied,
+    GroupBreakdown,
+    GroupStats,
+    Overall,
+    PerceptionGap,
+    QuestionnaireRef,
+    QuestionResult,
+    SiloGap,
+)
+from app.scoring.statistics import consensus, mean, sample_sd, t_critical_95, weighted_mean
+
+# Scores are compared with thresholds after rounding away float noise, so that
+# (25 + 75 + 20) / 3 style sums land on the level a person computing by hand expects.
+_LEVEL_PRECISION = 9
+
+
+@dataclass
+class _Scored:
+    """One respondent's scores, as the aggregation needs them."""
+
+    respondent: Respondent
+    dimension_scores: dict[str, float] = field(default_factory=dict)
+    index: float | None = None
+
+
+@dataclass
+class _Tally:
+    scores: list[float] = field(default_factory=list)
+    dont_know: int = 0
+    not_applicable: int = 0
+    unanswered: int = 0
+    hidden: int = 0
+    distribution: Counter[str] = field(default_factory=Counter)
+    outcome_answers: list[object] = field(default_factory=list)
+
+
+def level_for(score: float, questionnaire: Questionnaire) -> int:
+    value = round(score, _LEVEL_PRECISION)
+    for threshold in sorted(questionnaire.rubric.thresholds, key=lambda t: t.level):
+        if threshold.min <= value < threshold.max:
+            return threshold.level
+    return 5 if value >= 100 else 1
+
+
+def question_fingerprint(question: Question) -> str:
+    canonical = json.dumps(question.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def score_assessment(
+    questionnaire: Questionnaire,
+    respondents: Sequence[Respondent],
+    target_level: int | None = None,
+    min_group_size: int = 1,
+) -> AssessmentResult:
+    """Score validated answers. Answers are expected to have passed `answers.validate_answer`;
+    an answer for an unknown question raises `AnswerError`."""
+    target = target_level or questionnaire.rubric.default_target_level
+    known = {q.id for q in questionnaire.questions}
+    for respondent in respondents:
+        for qid in respondent.answers:
+            if qid not in known:
+                raise AnswerError(qid, "no such question in this questionnaire", respondent.id)
+    # Sorting by id makes the result independent of the order respondents arrive in.
+    ordered = sorted(respondents, key=lambda r: r.id)
+    scorers = {q.id: scorer_for(q, questionnaire) for q in questionnaire.questions}
+    weights = {q.id: q.weight for q in questionnaire.questions}
+    dimension_weights = {d.id: d.weight for d in questionnaire.dimensions}
+    tallies = {q.id: _Tally() for q in questionnaire.questions}
+    scored: list[_Scored] = []
+    visibilities: list[tuple[Mapping[str, object], dict[str, bool]]] = []
+    visible_required = answered_required = scored_answers = dont_know = not_applicable = 0
+    for respondent in ordered:
+        visible = visibility(questionnaire, respondent.answers)
+        visibilities.append((respondent.answers, visible))
+        sums: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for question in questionnaire.questions:
+            tally = tallies[question.id]
+            if not visible[question.id]:
+                tally.hidden += 1
+                continue
+            answer = respondent.answers.get(question.id)
+            if question.required:
+                visible_required += 1
+                answered_required += answer is not None
+            if answer is None:
+                tally.unanswered += 1
+                continue
+            scorer = scorers[question.id]
+            if answer in (DONT_KNOW, NOT_APPLICABLE):
+                if answer == DONT_KNOW:
+                    tally.dont_know += 1
+                else:
+                    tally.not_applicable += 1
+                if scorer is not None:
+                    scored_answers += 1
+                    dont_know += answer == DONT_KNOW
+                    not_applicable += answer == NOT_APPLICABLE
+                continue
+            _count_distribution(tally.distribution, answer)
+            if scorer is None:
+                if question.type.is_outcome:
+                    tally.outcome_answers.append(answer)
+                continue
+            score = scorer(answer)
+            scored_answers += 1
+            tally.scores.append(score)
+            assert question.dimension is not None  # scored questions always have one (checked on load)
+            sums[question.dimension].append((score, weights[question.id]))
+        person = _Scored(respondent, {dim: weighted_mean(pairs) for dim, pairs in sums.items()})
+        if person.dimension_scores:
+            person.index = weighted_mean([(s, dimension_weights[d]) for d, s in person.dimension_scores.items()])
+        scored.append(person)
+
+    dimensions = _dimension_results(questionnaire, scored, tallies)
+    dimension_scores = {d.id: d.score for d in dimensions if d.score is not None}
+    index = (
+        weighted_mean([(s, dimension_weights[d]) for d, s in dimension_scores.items()]) if dimension_scores else None
+    )
+    dimension_levels = {d.id: d.level for d in dimensions}
+    participants = [p for p in scored if p.respondent.answers]
+    recommendations = select_recommendations(
+        questionnaire, dimension_levels, _trigger_shares(questionnaire, visibilities), target
+    )
+    return AssessmentResult(
+        questionnaire=QuestionnaireRef(
+            id=questionnaire.id, version=questionnaire.version, hash=questionnaire.content_hash()
+        ),
+        respondents=len(participants),
+        overall=_overall(questionnaire, index, dimension_levels, scored, target),
+        confidence=_confidence(
+            questionnaire,
+            len(participants),
+            visible_required,
+            answered_required,
+            scored_answers,
+            dont_know,
+            not_applicable,
+        ),
+        dimensions=dimensions,
+        questions=[_question_result(q, tallies[q.id]) for q in questionnaire.questions],
+        breakdowns=_breakdowns(questionnaire, scored, min_group_size),
+        gaps=_gaps(questionnaire, scored, min_group_size),
+        outcomes=[
+            outcome_result(q, tallies[q.id].outcome_answers) for q in questionnaire.questions if q.type.is_outcome
+        ],
+        recommendations=recommendations,
+        roadmap=roadmap(recommendations),
+    )
+
+
+def _count_distribution(distribution: Counter[str], answer: object) -> None:
+    if isinstance(answer, list):
+        if all(isinstance(item, str) for item in answer):  # checklist items, not outcome ratings
+            distribution.update(answer)
+    elif not isinstance(answer, float):
+        distribution[str(answer)] += 1
+
+
+def _stats(values: Sequence[float]) -> GroupStats:
+    if not values:
+        return GroupStats(n=0, mean=None, median=None, sd=None, consensus=None)
+    return GroupStats(
+        n=len(values),
+        mean=mean(values),
+        median=statistics.median(values),
+        sd=sample_sd(values),
+        consensus=consensus(values),
+    )
+
+
+def _question_result(question: Question, tally: _Tally) -> QuestionResult:
+    is_scored = question.type.is_scored
+    answered = len(tally.outcome_answers) if question.type.is_outcome else sum(tally.distribution.values())
+    stats = (
+        _stats(tally.scores) if is_scored else GroupStats(n=answered, mean=None, median=None, sd=None, consensus=None)
+    )
+    return QuestionResult(
+        id=question.id,
+        dimension=question.dimension,
+        type=question.type.value,
+        scored=is_scored,
+        fingerprint=question_fingerprint(question),
+        stats=stats,
+        dont_know=tally.dont_know,
+        not_applicable=tally.not_applicable,
+        unanswered=tally.unanswered,
+        hidden=tally.hidden,
+        distribution=dict(sorted(tally.distribution.items())) if question.type.value != "text" else {},
+    )
+
+
+def _dimension_results(
+    questionnaire: Questionnaire, scored: Sequence[_Scored], tallies: Mapping[str, _Tally]
+) -> list[DimensionResult]:
+    results = []
+    for dimension in questionnaire.dimensions:
+        values = [p.dimension_scores[dimension.id] for p in scored if dimension.id in p.dimension_scores]
+        question_ids = [q.id for q in questionnaire.questions if q.dimension == dimension.id]
+        stats = _stats(values)
+        level = level_for(stats.mean, questionnaire) if stats.mean is not None else None
+        results.append(
+            DimensionResult(
+                id=dimension.id,
+                title=dimension.title,
+                weight=dimension.weight,
+                score=stats.mean,
+                level=level,
+                level_name=questionnaire.level_name(level) if level else None,
+                stats=stats,
+                dont_know=sum(tallies[q].dont_know for q in question_ids),
+                not_applicable=sum(tallies[q].not_applicable for q in question_ids),
+                question_ids=question_ids,
+            )
+        )
+    return results
+
+
+def _overall(
+    questionnaire: Questionnaire,
+    index: float | None,
+    dimension_levels: Mapping[str, int | None],
+    scored: Sequence[_Scored],
+    target: int,
+) -> Overall:
+    if index is None:
+        return Overall(
+            index=None, level=None, level_name=None, threshold_level=None, band=None, gates=[], target_level=target
+        )
+    threshold_level = level_for(index, questionnaire)
+    gates = list(_gates(questionnaire, threshold_level, dimension_levels))
+    level = min([threshold_level, *(g.capped_at for g in gates)])
+    indices = [p.index for p in scored if p.index is not None]
+    band = None
+    if len(indices) >= 2:
+        half = t_critical_95(len(indices) - 1) * statistics.stdev(indices) / len(indices) ** 0.5
+        band = Band(low=max(0.0, index - half), high=min(100.0, index + half))
+    return Overall(
+        index=index,
+        level=level,
+        level_name=questionnaire.level_name(level),
+        threshold_level=threshold_level,
+        band=band,
+        gates=[g for g in gates if g.capped_at < threshold_level],
+        target_level=target,
+    )
+
+
+def _gates(
+    questionnaire: Questionnaire, threshold_level: int, dimension_levels: Mapping[str, int | None]
+) -> Iterable[GateApplied]:
+    levels = {d: lv for d, lv in dimension_levels.items() if lv is not None}
+    titles = {d.id: d.title for d in questionnaire.dimensions}
+    for rule in questionnaire.rubric.gating:
+        if rule.rule == "max_above_weakest" and levels:
+            assert rule.levels is not None
+            weakest = min(levels, key=lambda d: (levels[d], d))
+            cap = levels[weakest] + rule.levels
+            yield GateApplied(
+                rule=rule.rule,
+                capped_at=cap,
+                explanation=rule.reason
+                or f"The overall level can be at most {rule.levels} above the weakest dimension "
+                f"({titles[weakest]}, level {levels[weakest]}).",
+            )
+        elif rule.rule == "minimum_dimension_level":
+            assert rule.for_level is not None and rule.min_level is not None
+            names = rule.dimensions or [d.id for d in questionnaire.dimensions]
+            short = [d for d in names if d in levels and levels[d] < rule.min_level]
+            if short:
+                listed = ", ".join(f"{titles[d]} (level {levels[d]})" for d in short)
+                yield GateApplied(
+                    rule=rule.rule,
+                    capped_at=rule.for_level - 1,
+                    explanation=(rule.reason + " " if rule.reason else "")
+                    + f"Level {rule.for_level} needs these dimensions at level {rule.min_level} or above: {listed}.",
+                )
+
+
+def _confidence(
+    questionnaire: Questionnaire,
+    respondents: int,
+    visible_required: int,
+    answered_required: int,
+    scored_answers: int,
+    dont_know: int,
+    not_applicable: int,
+) -> Confidence:
+    rules = questionnaire.rubric.confidence
+    completion = answered_required / visible_required if visible_required else 0.0
+    dk_share = dont_know / scored_answers if scored_answers else 0.0
+    na_share = not_applicable / scored_answers if scored_answers else 0.0
+    reasons = []
+    if respondents < rules.high_min_respondents:
+        reasons.append(f"{respondents} respondent(s); {rules.high_min_respondents} or more give high confidence")
+    if completion < rules.high_min_completion:
+        reasons.append(f"{completion:.0%} of required questions answered")
+    if dk_share > rules.high_max_dont_know:
+        reasons.append(f"{dk_share:.0%} of answers were 'don't know'")
+    rating: Literal["high", "medium", "low"]
+    if not reasons:
+        rating = "high"
+    elif (
+        respondents >= rules.medium_min_respondents
+        and completion >= rules.medium_min_completion
+        and dk_share <= rules.medium_max_dont_know
+    ):
+        rating = "medium"
+    else:
+        rating = "low"
+    return Confidence(
+        rating=rating,
+        respondents=respondents,
+        completion=completion,
+        dont_know_share=dk_share,
+        not_applicable_share=na_share,
+        reasons=reasons,
+    )
+
+
+def _group_means(group: Sequence[_Scored], dimension_ids: Sequence[str]) -> dict[str, float | None]:
+    means: dict[str, float | None] = {}
+    for dim in dimension_ids:
+        values = [p.dimension_scores[dim] for p in group if dim in p.dimension_scores]
+        means[dim] = mean(values) if values else None
+    return means
+
+
+def _breakdowns(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_size: int) -> Breakdowns:
+    dimension_ids = [d.id for d in questionnaire.dimensions]
+    weights = {d.id: d.weight for d in questionnaire.dimensions}
+
+    def breakdown(key: str, order: Sequence[str]) -> list[GroupBreakdown]:
+        groups: dict[str, list[_Scored]] = defaultdict(list)
+        for person in scored:
+            value = getattr(person.respondent, key)
+            if value is not None and person.dimension_scores:
+                groups[value].append(person)
+        rows = []
+        for name in sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g)):
+            members = groups[name]
+            if len(members) < min_group_size:
+                rows.append(GroupBreakdown(group=name, suppressed=True, n=None, index=None, dimensions={}))
+                continue
+            means = _group_means(members, dimension_ids)
+            present = [(s, weights[d]) for d, s in means.items() if s is not None]
+            rows.append(
+                GroupBreakdown(
+                    group=name,
+                    suppressed=False,
+                    n=len(members),
+                    index=weighted_mean(present) if present else None,
+                    dimensions=means,
+                )
+            )
+        return rows
+
+    return Breakdowns(
+        min_group_size=min_group_size,
+        by_role=breakdown("role", [r.id for r in questionnaire.roles]),
+        by_function=breakdown("function", [f.id for f in questionnaire.functions]),
+    )
+
+
+def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_size: int) -> Gaps:
+    thresholds = questionnaire.rubric.gaps
+    perspective = {r.id: r.perspective.value for r in questionnaire.roles}
+    perception: list[PerceptionGap] = []
+    silo: list[SiloGap] = []
+    for dimension in questionnaire.dimensions:
+        dim = dimension.id
+        sides: dict[str, list[float]] = defaultdict(list)
+        functions: dict[str, list[float]] = defaultdict(list)
+        for person in scored:
+            if dim not in person.dimension_scores:
+                continue
+            score = person.dimension_scores[dim]
+            side = perspective.get(person.respondent.role or "")
+            if side in ("leader", "frontline"):
+                sides[side].append(score)
+            if person.respondent.function is not None:
+                functions[person.respondent.function].append(score)
+        if sides["leader"] and sides["frontline"] and min(len(v) for v in sides.values()) >= min_group_size:
+            leaders, frontline = mean(sides["leader"]), mean(sides["frontline"])
+            gap = leaders - frontline
+            perception.append(
+                PerceptionGap(
+                    dimension=dim,
+                    leaders=leaders,
+                    frontline=frontline,
+                    gap=gap,
+                    flagged=round(abs(gap), _LEVEL_PRECISION) >= thresholds.perception,
+                )
+            )
+        means = {f: mean(v) for f, v in functions.items() if len(v) >= min_group_size}
+        if len(means) >= 2:
+            high = max(means, key=lambda f: (means[f], f))
+            low = min(means, key=lambda f: (means[f], f))
+            spread = means[high] - means[low]
+            silo.append(
+                SiloGap(
+                    dimension=dim,
+                    highest_function=high,
+                    highest=means[high],
+                    lowest_function=low,
+                    lowest=means[low],
+                    spread=spread,
+                    flagged=round(spread, _LEVEL_PRECISION) >= thresholds.silo,
+                )
+            )
+    return Gaps(
+        perception_threshold=thresholds.perception, silo_threshold=thresholds.silo, perception=perception, silo=silo
+    )
+
+
+def _trigger_shares(
+    questionnaire: Questionnaire, visibilities: Sequence[tuple[Mapping[str, object], dict[str, bool]]]
+) -> dict[str, float]:
+    """For each triggered recommendation, the share of respondents able to meet its trigger who do.
+
+    A respondent counts when every question the trigger looks at is visible to them and
+    has a real answer; the share is over those respondents only.
+    """
+    shares: dict[str, float] = {}
+    triggered = [r for r in questionnaire.recommendations if r.trigger is not None]
+    if not triggered:
+        return shares
+    for rec in triggered:
+        assert rec.trigger is not None
+        looked_at = rec.trigger.referenced_questions()
+        eligible = met = 0
+        for answers, visible in visibilities:
+            if not all(visible.get(q) and answers.get(q) not in (None, DONT_KNOW, NOT_APPLICABLE) for q in looked_at):
+                continue
+            eligible += 1
+            met += _condition_holds(rec.trigger, answers, visible)
+        if eligible:
+            shares[rec.id] = met / eligible
+    return shares
