@@ -80,8 +80,7 @@ def _fmt(path: Path) -> str:
 def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Problem]:
     dimension_ids = {d.id for d in q.dimensions}
     scale_ids = {s.id for s in q.scales}
-    position = {question.id: i for i, question in enumerate(q.questions)}
-    by_id = {question.id: question for question in q.questions}
+    position, by_id = _first_occurrences(q.questions)
     for i, question in enumerate(q.questions):
         here: Path = ("questions", i)
         if question.dimension is None:
@@ -100,6 +99,16 @@ def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Pr
                 yield from _check_concept(question, concept, (*here, "items", k, "covers", j), concepts)
         if question.condition is not None:
             yield from _check_condition(question.condition, (*here, "condition"), i, position, by_id, q)
+
+
+def _first_occurrences(questions: Sequence[Question]) -> tuple[dict[str, int], dict[str, Question]]:
+    """Position and question by id, keeping the first of duplicates (reported once, on their own)."""
+    position: dict[str, int] = {}
+    by_id: dict[str, Question] = {}
+    for i, question in enumerate(questions):
+        position.setdefault(question.id, i)
+        by_id.setdefault(question.id, question)
+    return position, by_id
 
 
 def _check_concept(question: Question, concept: str, path: Path, concepts: ConceptRegistry) -> Iterator[Problem]:
@@ -255,8 +264,7 @@ def _check_rubric(q: Questionnaire) -> Iterator[Problem]:
 def _check_recommendations(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Problem]:
     dimension_ids = {d.id for d in q.dimensions}
     rec_ids = {r.id for r in q.recommendations}
-    position = {question.id: i for i, question in enumerate(q.questions)}
-    by_id = {question.id: question for question in q.questions}
+    position, by_id = _first_occurrences(q.questions)
     after_all = len(q.questions)
     for i, rec in enumerate(q.recommendations):
         here: Path = ("recommendations", i)

@@ -24,6 +24,9 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
 }
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -122,6 +125,9 @@ def _to_data(node: Node, path: Path, lines: dict[Path, int], problems: list[Sour
     if len(path) > MAX_DEPTH:
         problems.append(SourceProblem(node.start_mark.line + 1, path, f"nested deeper than {MAX_DEPTH} levels"))
         return None
+    if node.tag not in _PLAIN_TAGS:
+        problems.append(SourceProblem(node.start_mark.line + 1, path, f"the tag {node.tag} is not allowed"))
+        return None
     if isinstance(node, MappingNode):
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -141,7 +147,4 @@ def _to_data(node: Node, path: Path, lines: dict[Path, int], problems: list[Sour
         return [_to_data(item, (*path, i), lines, problems, loader) for i, item in enumerate(node.value)]
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # dates stay text: a version such as 2024-05-01 is a label, not a date
-    if node.tag not in _PLAIN_TAGS:
-        problems.append(SourceProblem(node.start_mark.line + 1, path, f"the tag {node.tag} is not allowed"))
-        return None
     return loader.construct_object(node)
