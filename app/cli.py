@@ -84,7 +84,9 @@ def score(
 
 @cli.command()
 def schema(
-    write: Annotated[bool, typer.Option("--write", help="Write questionnaires/schema.json instead of printing.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write questionnaires/schema.json instead of printing.")
+    ] = False,
 ) -> None:
     """Print (or write) the JSON Schema of questionnaire files, generated from the models."""
     if write:

@@ -7,6 +7,7 @@ back, thresholds that must tile 0-100, recommendation dependencies without cycle
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from app.questionnaire.builtin_scales import BUILTIN_SCALE_IDS, options_of
@@ -70,6 +71,10 @@ def _unique(items: Sequence[object], where: str | Path, key: str = "id") -> list
     return problems
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def _fmt(path: Path) -> str:
     text = ""
     for part in path:
@@ -85,7 +90,10 @@ def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Pr
         here: Path = ("questions", i)
         if question.dimension is None:
             if question.type.is_scored:
-                yield (*here, "dimension"), f"a {question.type.value} question is scored and needs a dimension"
+                yield (
+                    (*here, "dimension"),
+                    f"{_article(question.type.value)} {question.type.value} question is scored and needs a dimension",
+                )
         elif question.dimension not in dimension_ids:
             yield (
                 (*here, "dimension"),
@@ -125,7 +133,7 @@ def _check_type_fields(question: Question, here: Path, scale_ids: set[str]) -> I
     kind = question.type
     for name, types in _FIELDS_FOR_TYPES.items():
         if name in question.model_fields_set and kind not in types:
-            yield (*here, name), f"'{name}' does not apply to a {kind.value} question"
+            yield (*here, name), f"'{name}' does not apply to {_article(kind.value)} {kind.value} question"
     if kind in OPTION_TYPES:
         if question.scale is not None and question.options is not None:
             yield (*here, "options"), "give either 'scale' or 'options', not both"
@@ -193,16 +201,21 @@ def _check_condition(
             return
         referenced = by_id[target]
         allowed = allowed_values(referenced, q)
+        numeric = referenced.type in (QuestionType.MATURITY, QuestionType.NUMBER)
+        if (condition.min is not None or condition.max is not None) and not numeric:
+            yield path, f"min/max test a number, but '{target}' is a {referenced.type.value} question; use 'in'"
+        if (condition.in_ is not None or condition.not_in is not None) and allowed is None:
+            yield path, f"in/not_in test a choice, but '{target}' is a {referenced.type.value} question"
         for test in ("in_", "not_in"):
             values = getattr(condition, test)
             if values is not None and allowed is not None:
                 for j, value in enumerate(values):
                     if value not in allowed:
                         name = "in" if test == "in_" else test
-                        choices = ", ".join(map(str, allowed))
+                        choices = ", ".join(json.dumps(a) for a in allowed)
                         yield (
                             (*path, name, j),
-                            f"'{value}' is not an answer of question '{target}' (allowed: {choices})",
+                            f"{json.dumps(value)} is not an answer of question '{target}' (allowed: {choices})",
                         )
         return
     nested = condition.all if condition.all is not None else condition.any

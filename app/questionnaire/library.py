@@ -11,7 +11,7 @@ from app.questionnaire.loader import QuestionnaireError, load_questionnaire_file
 from app.questionnaire.models import Questionnaire
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CONCEPTS_FILE = "concepts.yaml"
+CONCEPTS_FILE = PROJECT_ROOT / "questionnaires" / "registry" / "concepts.yaml"
 
 
 def questionnaires_dir() -> Path:
@@ -20,12 +20,12 @@ def questionnaires_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def default_concepts() -> ConceptRegistry:
-    return ConceptRegistry.from_file(PROJECT_ROOT / "questionnaires" / CONCEPTS_FILE)
+    return ConceptRegistry.from_file(CONCEPTS_FILE)
 
 
 def questionnaire_files(directory: Path | None = None) -> list[Path]:
     folder = directory or questionnaires_dir()
-    return sorted(p for p in folder.glob("*.yaml") if p.name != CONCEPTS_FILE)
+    return sorted(folder.glob("*.yaml"))
 
 
 def load_all(directory: Path | None = None) -> dict[str, Questionnaire]:

@@ -121,7 +121,7 @@ def _explain(error: Any) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if kind == "string_pattern_mismatch":
-        return f"{message} (got {error['input']!r})"
+        return f"{message[:1].lower()}{message[1:]} (got {error['input']!r})"
     if kind in ("enum", "literal_error"):
         return f"{message[:1].lower()}{message[1:]} (got {error['input']!r})"
     return message[:1].lower() + message[1:]

@@ -192,6 +192,9 @@ class Condition(_Strict):
                 raise ValueError("a condition has either 'question' or 'all'/'any', not both")
             if not tests:
                 raise ValueError("a condition on a question needs a test: in, not_in, min, max or answered")
+            if len(tests) > 1 and set(tests) != {"min", "max"}:
+                names = ", ".join("in" if t == "in_" else t for t in tests)
+                raise ValueError(f"a condition takes one test (or min with max), not {names}; use 'all' to combine")
         elif len(nested) != 1:
             raise ValueError("a condition needs 'question' with a test, or exactly one of 'all' / 'any'")
         elif tests:

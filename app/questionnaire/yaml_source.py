@@ -29,6 +29,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 @dataclass(frozen=True)
@@ -147,4 +148,7 @@ def _to_data(node: Node, path: Path, lines: dict[Path, int], problems: list[Sour
         return [_to_data(item, (*path, i), lines, problems, loader) for i, item in enumerate(node.value)]
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # dates stay text: a version such as 2024-05-01 is a label, not a date
+    if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+        # YAML 1.1 reads yes/no/on/off as booleans; authors mean the words (the answer "yes").
+        return node.value
     return loader.construct_object(node)

@@ -125,7 +125,8 @@ def test_condition_value_that_the_question_cannot_take(concepts: ConceptRegistry
     text = edit('condition: {question: a1, in: ["yes", "partly"]}', 'condition: {question: a1, in: ["maybe"]}')
     problem = only_problem(text, concepts)
     assert problem.path == "questions[4].condition.in[0]"
-    assert "'maybe' is not an answer of question 'a1'" in problem.message
+    assert "\"maybe\" is not an answer of question 'a1'" in problem.message
+    assert '(allowed: "no", "partly", "yes")' in problem.message
 
 
 def test_unknown_concept_id(concepts: ConceptRegistry) -> None:
@@ -173,7 +174,7 @@ def test_field_that_does_not_apply_to_the_type(concepts: ConceptRegistry) -> Non
     text = edit("    allow_not_applicable: true\n", "    allow_not_applicable: true\n    bands: []\n")
     problem = only_problem(text, concepts)
     assert problem.path == "questions[1].bands"
-    assert "does not apply to a agreement question" in problem.message
+    assert "does not apply to an agreement question" in problem.message
 
 
 def test_several_problems_are_all_reported(concepts: ConceptRegistry) -> None:
@@ -212,7 +213,7 @@ def test_file_over_the_size_cap(concepts: ConceptRegistry) -> None:
 
 
 def test_not_utf8(concepts: ConceptRegistry) -> None:
-    problem = only_problem(MINI.encode() + b"\xff\xfe", concepts) if False else None  # noqa: SIM108
+    problem = only_problem(MINI.encode() + b"\xff\xfe", concepts) if False else None
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(b"id: \xff\n", concepts)
     problem = caught.value.problems[0]
@@ -237,3 +238,28 @@ def test_error_message_includes_the_file_name(tmp_path: Path, concepts: ConceptR
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_file(path, concepts)
     assert str(caught.value).startswith(f"{path}:")
+
+
+def test_unquoted_yes_and_no_stay_words(concepts: ConceptRegistry) -> None:
+    # YAML 1.1 would read these as booleans; a questionnaire means the answers "yes" and "no".
+    text = edit('condition: {question: a1, in: ["yes", "partly"]}', "condition: {question: a1, in: [yes, partly]}")
+    loaded = load_questionnaire_text(text, concepts)
+    condition = loaded.questions[4].condition
+    assert condition is not None and condition.in_ == ["yes", "partly"]
+
+
+def test_condition_test_must_fit_the_question_type(concepts: ConceptRegistry) -> None:
+    text = edit('condition: {question: a1, in: ["yes", "partly"]}', "condition: {question: a1, min: 2}")
+    problem = only_problem(text, concepts)
+    assert problem.path == "questions[4].condition"
+    assert "min/max test a number, but 'a1' is a yes_partly_no question" in problem.message
+
+
+def test_condition_with_two_tests_is_refused(concepts: ConceptRegistry) -> None:
+    text = edit(
+        'condition: {question: a1, in: ["yes", "partly"]}', 'condition: {question: a1, in: ["yes"], answered: true}'
+    )
+    problem = only_problem(text, concepts)
+    assert problem.path == "questions[4].condition"
+    assert "a condition takes one test" in problem.message
+    assert problem.line == line_of(text, "answered: true")
