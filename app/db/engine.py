@@ -1,0 +1,101 @@
+"""The SQLAlchemy engine, configured for the two supported databases: SQLite (embedded default) and PostgreSQL.
+
+SQLite is tuned so that many respondents saving at once wait for each other instead of
+failing: WAL (cheap commits; readers outside the app, such as a backup, never block it),
+a busy timeout, and every transaction started with `BEGIN IMMEDIATE`. The last one
+matters most: a deferred transaction that reads and then writes cannot wait for the
+write lock (SQLite answers "database is locked" at once, whatever the busy timeout,
+because waiting could deadlock), so the lock is taken up front, where the busy timeout
+applies. The price is that the app runs one transaction at a time on SQLite; they last
+milliseconds, and deployments that need more use PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.settings import Settings, get_settings
+
+# Connections beyond the pool for short bursts (background jobs, the CLI next to the server).
+MAX_OVERFLOW = 10
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def create_db_engine(url: str | URL | None = None, *, settings: Settings | None = None, **options: Any) -> Engine:
+    """An engine for `url` (default: the settings' database); `options` go to `create_engine` and win.
+
+    Passing `poolclass` (e.g. `StaticPool` for an in-memory test database) turns off the
+    pool sizing done here, which only applies to the default queue pool.
+    """
+    settings = settings or get_settings()
+    parsed = make_url(url if url is not None else settings.database_url)
+    engine_options: dict[str, Any] = {}
+    custom_pool = "poolclass" in options or "pool" in options
+
+    if parsed.get_backend_name() == "sqlite":
+        file = _sqlite_file(parsed)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if not custom_pool:
+                engine_options.update(pool_size=settings.db_pool_size, max_overflow=MAX_OVERFLOW)
+        # Sessions are used by FastAPI's worker threads, not the thread that opened the connection.
+        engine_options["connect_args"] = {"check_same_thread": False, **options.pop("connect_args", {})}
+        engine_options.update(options)
+        engine = create_engine(parsed, **engine_options)
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+
+    if parsed.get_backend_name() == "postgresql" and not custom_pool:
+        engine_options.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=MAX_OVERFLOW,
+            # Several app instances share the server; a connection it dropped (restart,
+            # idle timeout) is replaced instead of failing the request that draws it.
+            pool_pre_ping=True,
+        )
+    engine_options.update(options)
+    return create_engine(parsed, **engine_options)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 module (which would emit a
+        # deferred BEGIN lazily) so that `_on_begin` decides how transactions start; this
+        # also lets the PRAGMAs below run outside any transaction, where they take effect.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # Safe with WAL (a power cut may lose the last commits, never corrupt the file)
+            # and it saves an fsync per commit.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database (one pool per process)."""
+    return create_db_engine()

@@ -1,0 +1,33 @@
+"""Database sessions: one per request (`get_session`) or per unit of work outside HTTP (`session_scope`).
+
+Repositories never commit; the service function that owns a use case commits once, so a
+request either changes everything it meant to or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.db.engine import get_engine
+
+
+def get_session() -> Iterator[Session]:
+    """A session for one request (a FastAPI dependency); whatever was not committed is rolled back."""
+    with Session(get_engine()) as session:
+        yield session
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back on any exception (CLI, jobs)."""
+    with Session(engine or get_engine()) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,84 @@
+"""The one settings object of the service, read from the environment (prefix `CENTRICITY_`, and `DATABASE_URL`).
+
+Every part of the shell (database, API, web, CLI) reads its configuration from here, so a
+deployment is configured in one place and a wrong value stops the service at start-up
+instead of failing on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "centricity.db"
+# A production secret shorter than this is more likely a placeholder than a key.
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+Environment = Literal["development", "test", "production"]
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+class Settings(BaseSettings):
+    """Configuration of one running instance; see the README for each variable."""
+
+    # Errors must not echo the input: it holds the secret key and the database password.
+    model_config = SettingsConfigDict(
+        env_prefix="CENTRICITY_", validate_by_name=True, extra="ignore", hide_input_in_errors=True
+    )
+
+    # Read as `DATABASE_URL` without the prefix: it is the name every platform and tool sets.
+    database_url: str = Field(default_factory=_default_database_url, validation_alias="DATABASE_URL")
+    environment: Environment = "development"
+    secret_key: str = Field(default="", repr=False)
+    # FastAPI runs sync routes in a thread pool of 40; a smaller connection pool makes
+    # requests queue for a connection (and time out) while threads are free.
+    db_pool_size: int = Field(default=40, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_installed_postgres_driver(cls, url: str) -> str:
+        # Platforms hand out `postgres://` / `postgresql://`, which SQLAlchemy maps to
+        # psycopg2; the driver this project installs is psycopg 3.
+        for scheme in ("postgres://", "postgresql://"):
+            if url.startswith(scheme):
+                return "postgresql+psycopg://" + url.removeprefix(scheme)
+        return url
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> Settings:
+        if self.secret_key:
+            if self.environment == "production" and len(self.secret_key) < MIN_PRODUCTION_SECRET_LENGTH:
+                raise ValueError(
+                    f"CENTRICITY_SECRET_KEY is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters; "
+                    'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+                )
+            return self
+        if self.environment == "production":
+            raise ValueError(
+                "CENTRICITY_SECRET_KEY must be set when CENTRICITY_ENVIRONMENT=production; "
+                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
+        # Development and tests get a fresh key per process: nothing signed with it survives
+        # a restart, which is acceptable there and never silently shared between machines.
+        self.secret_key = secrets.token_urlsafe(32)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once; tests call `get_settings.cache_clear()` after changing the environment."""
+    return Settings()
