@@ -97,6 +97,78 @@ def schema(
         sys.stdout.write(schema_text())
 
 
+@cli.command()
+def migrate() -> None:
+    """Bring the database (DATABASE_URL, default the SQLite file in var/) to the latest schema."""
+    from app.db.migrate import current_revision, upgrade_to_head
+
+    upgrade_to_head()
+    typer.echo(f"database at revision {current_revision()}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (use PostgreSQL for more than one).")] = 1,
+) -> None:
+    """Migrate the database, then serve the API and web app."""
+    import uvicorn
+
+    from app.db.migrate import upgrade_to_head
+
+    upgrade_to_head()
+    typer.echo(f"Centricity on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+
+
+@cli.command("create-user")
+def create_user(
+    workspace: Annotated[str, typer.Option(help="Workspace name; created when it does not exist.")],
+    email: Annotated[str, typer.Option(help="The user's email address (their login).")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a user (the workspace too, if new); the password is asked for, or read from stdin."""
+    from app.db.session import session_scope
+    from app.services import accounts
+    from app.services.errors import ServiceError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            found = accounts.get_or_create_workspace(session, workspace)
+            user = accounts.create_user(session, found, email, password)
+            typer.echo(f"created user {user.email} in workspace '{found.name}'")
+    except ServiceError as exc:
+        _fail(exc.message)
+
+
+api_key_cli = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+cli.add_typer(api_key_cli, name="api-key")
+
+
+@api_key_cli.command("create")
+def api_key_create(
+    workspace: Annotated[str, typer.Option(help="Workspace name (must exist).")],
+    name: Annotated[str, typer.Option(help="A label saying which tool uses the key.")],
+) -> None:
+    """Create an API key and print it; it is shown only this once."""
+    from app.db.session import session_scope
+    from app.services import accounts
+    from app.services.errors import ServiceError
+
+    try:
+        with session_scope() as session:
+            found = accounts.find_workspace(session, workspace)
+            _record, key = accounts.create_api_key(session, found.id, name, actor="cli")
+    except ServiceError as exc:
+        _fail(exc.message)
+    typer.echo(key)
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(2)

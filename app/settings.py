@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # requests queue for a connection (and time out) while threads are free.
     db_pool_size: int = Field(default=40, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    # The address people reach the service at; respondent links are built from it.
+    base_url: str = "http://127.0.0.1:8000"
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,88 @@
+"""Dependencies of the API routes: the database session, the calling workspace, paging, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.db.session import get_session
+from app.services import accounts, idempotency
+from app.services.accounts import Principal
+from app.services.errors import Unauthorized
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key of the workspace: `Authorization: Bearer ck_...`")
+
+
+def current_principal(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
+    return accounts.principal_for_api_key(session, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ):
+        self.limit = limit
+        self.offset = offset
+
+
+PagingDep = Annotated[Paging, Depends()]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=idempotency.KEY_MAX,
+        description="Any unique string; a retry with the same key and body replays the first outcome.",
+    ),
+]
+
+
+def run_once(
+    session: Session,
+    request: Request,
+    scope: str,
+    key: str | None,
+    payload: Any,
+    work: Callable[[], tuple[int, Any]],
+) -> JSONResponse:
+    """Do `work` (which must not commit) and commit once; with an Idempotency-Key, store the outcome
+    in the same transaction and replay it on a retry instead of doing the work again."""
+    if key is None:
+        status, body = work()
+        encoded = jsonable_encoder(body)
+        session.commit()
+        return JSONResponse(status_code=status, content=encoded)
+    guard = idempotency.IdempotentRequest.of(scope, key, request.method, request.url.path, jsonable_encoder(payload))
+    earlier = idempotency.stored_outcome(session, guard)
+    if earlier is not None:
+        return JSONResponse(status_code=earlier[0], content=earlier[1], headers={"Idempotent-Replayed": "true"})
+    status, body = work()
+    encoded = jsonable_encoder(body)
+    idempotency.remember(session, guard, status, encoded)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key committed first: its outcome is the answer.
+        session.rollback()
+        earlier = idempotency.stored_outcome(session, guard)
+        if earlier is None:
+            raise
+        return JSONResponse(status_code=earlier[0], content=earlier[1], headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(status_code=status, content=encoded)

@@ -1,0 +1,91 @@
+"""One JSON shape for every error, mapped in one place: {"error": Name, "detail": {"message", "problems"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.services.errors import ServiceError
+
+log = logging.getLogger("centricity.api")
+
+_HTTP_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "TooLarge",
+    415: "UnsupportedMediaType",
+    422: "InvalidInput",
+    429: "TooManyRequests",
+}
+
+
+class Problem(BaseModel):
+    field: str | None = None
+    question: str | None = None
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    problems: list[Problem] = []
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx response has this shape."""
+
+    error: str
+    detail: ErrorDetail
+
+
+def error_response(status: int, name: str, message: str, problems: Any = None, headers: Any = None) -> JSONResponse:
+    body = {"error": name, "detail": {"message": message, "problems": problems or []}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        problems = exc.detail if isinstance(exc.detail, list) else []
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return error_response(exc.status_code, exc.name, exc.message, problems, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        return error_response(422, "ValidationError", f"the request is not valid: {summary}", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = _HTTP_NAMES.get(exc.status_code, "Error")
+        message = exc.detail if isinstance(exc.detail, str) else name
+        return error_response(exc.status_code, name, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "InternalError", "something went wrong on our side; nothing was changed")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": name}
+    for code, name in _HTTP_NAMES.items()
+    if code in (401, 404, 409, 422)
+}

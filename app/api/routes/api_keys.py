@@ -1,0 +1,33 @@
+"""The workspace's API keys: list, create (the key is shown once), revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.services import accounts
+
+router = APIRouter(prefix="/api-keys", tags=["api keys"])
+
+
+@router.get("", response_model=list[ApiKeyPublic])
+def list_api_keys(session: SessionDep, principal: PrincipalDep) -> list[ApiKeyPublic]:
+    """The workspace's keys, without the keys themselves."""
+    return [ApiKeyPublic.model_validate(k) for k in accounts.list_api_keys(session, principal.workspace_id)]
+
+
+@router.post("", status_code=201, response_model=ApiKeyCreated)
+def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: PrincipalDep) -> ApiKeyCreated:
+    """A new key; the response is the only time it is shown."""
+    record, key = accounts.create_api_key(session, principal.workspace_id, body.name, principal.actor)
+    session.commit()
+    return ApiKeyCreated(**ApiKeyPublic.model_validate(record).model_dump(), key=key)
+
+
+@router.post("/{key_id}/revoke", response_model=ApiKeyPublic)
+def revoke_api_key(key_id: str, session: SessionDep, principal: PrincipalDep) -> ApiKeyPublic:
+    """Revoke a key: it stops working at once."""
+    record = accounts.revoke_api_key(session, principal.workspace_id, key_id, principal.actor)
+    session.commit()
+    return ApiKeyPublic.model_validate(record)

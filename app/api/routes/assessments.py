@@ -1,0 +1,214 @@
+"""Assessments: lifecycle, respondents, pushed responses, results, comparison and benchmark."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, run_once
+from app.api.schemas import (
+    AssessmentCreate,
+    AssessmentPublic,
+    AssessmentUpdate,
+    InvitedRespondent,
+    InviteRequest,
+    Page,
+    ProgressPublic,
+    PushedResponse,
+    RespondentPublic,
+    ResponsePush,
+)
+from app.db.tables import AssessmentStatus, Respondent
+from app.scoring.comparison import Comparison
+from app.scoring.result import AssessmentResult
+from app.services import assessments, responses, results
+from app.services.responses import Invitee, Progress
+from app.services.results import Benchmark
+from app.settings import get_settings
+
+router = APIRouter(prefix="/assessments", tags=["assessments"])
+
+
+def _scope(principal_workspace: str) -> str:
+    return f"workspace:{principal_workspace}"
+
+
+@router.post("", status_code=201, response_model=AssessmentPublic)
+def create_assessment(
+    body: AssessmentCreate, request: Request, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create an assessment in draft, pinning a snapshot of the questionnaire as it is now."""
+
+    def work() -> tuple[int, AssessmentPublic]:
+        assessment = assessments.create(session, principal, body.model_dump())
+        return 201, AssessmentPublic.model_validate(assessment)
+
+    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+
+
+@router.get("", response_model=Page[AssessmentPublic])
+def list_assessments(
+    session: SessionDep,
+    principal: PrincipalDep,
+    paging: PagingDep,
+    organization_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: AssessmentStatus | None = None,
+) -> Page[AssessmentPublic]:
+    """The workspace's assessments, newest first, optionally for one organization or in one status."""
+    rows, total = assessments.list_page(session, principal, paging.limit, paging.offset, organization_id, status)
+    return Page(
+        items=[AssessmentPublic.model_validate(a) for a in rows], total=total, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.get("/{assessment_id}", response_model=AssessmentPublic)
+def get_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
+    """One assessment."""
+    return AssessmentPublic.model_validate(assessments.get(session, principal, assessment_id))
+
+
+@router.patch("/{assessment_id}", response_model=AssessmentPublic)
+def update_assessment(
+    assessment_id: str, body: AssessmentUpdate, session: SessionDep, principal: PrincipalDep
+) -> AssessmentPublic:
+    """Change the title, target level, dates, anonymity or group size; the questionnaire stays pinned."""
+    assessment = assessments.update(session, principal, assessment_id, body.model_dump(exclude_unset=True))
+    session.commit()
+    return AssessmentPublic.model_validate(assessment)
+
+
+@router.post("/{assessment_id}/open", response_model=AssessmentPublic)
+def open_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
+    """Open a draft assessment for answers."""
+    assessment = assessments.open_assessment(session, principal, assessment_id)
+    session.commit()
+    return AssessmentPublic.model_validate(assessment)
+
+
+@router.post("/{assessment_id}/close", response_model=AssessmentPublic)
+def close_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
+    """Close an open assessment: no more answers; fires `assessment.closed`."""
+    assessment = assessments.close_assessment(session, principal, assessment_id)
+    session.commit()
+    return AssessmentPublic.model_validate(assessment)
+
+
+def _progress(progress: Progress) -> ProgressPublic:
+    return ProgressPublic(
+        answered=progress.answered,
+        required=progress.required,
+        required_answered=progress.required_answered,
+        share=progress.share,
+    )
+
+
+def _status(respondent: Respondent) -> str:
+    if respondent.submitted_at is not None:
+        return "submitted"
+    return "in_progress" if respondent.started_at is not None else "invited"
+
+
+@router.post("/{assessment_id}/respondents", status_code=201, response_model=list[InvitedRespondent])
+def invite_respondents(
+    assessment_id: str,
+    body: InviteRequest,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Invite respondents (role and function from the questionnaire). Each link is shown only in this response."""
+    base = get_settings().base_url.rstrip("/")
+
+    def work() -> tuple[int, list[InvitedRespondent]]:
+        people = [Invitee(p.role, p.function, p.name, p.email) for p in body.respondents]
+        created = responses.invite(session, principal, assessment_id, people)
+        return 201, [
+            InvitedRespondent(
+                id=r.id,
+                role=r.role,
+                function=r.function,
+                name=r.name,
+                email=r.email,
+                link=f"{base}/r/{token}",
+                api_link=f"{base}/api/v1/respond/{token}",
+            )
+            for r, token in created
+        ]
+
+    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+
+
+@router.get("/{assessment_id}/respondents", response_model=Page[RespondentPublic])
+def list_respondents(
+    assessment_id: str, session: SessionDep, principal: PrincipalDep, paging: PagingDep
+) -> Page[RespondentPublic]:
+    """Respondents with their progress (never their links)."""
+    rows, total = responses.list_page(session, principal, assessment_id, paging.limit, paging.offset)
+    items = [
+        RespondentPublic(
+            id=r.id,
+            role=r.role,
+            function=r.function,
+            name=r.name,
+            email=r.email,
+            created_at=r.created_at,
+            started_at=r.started_at,
+            submitted_at=r.submitted_at,
+            status=_status(r),
+            progress=_progress(progress),
+        )
+        for r, progress in rows
+    ]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post("/{assessment_id}/responses", status_code=201, response_model=PushedResponse)
+def push_response(
+    assessment_id: str,
+    body: ResponsePush,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Push one complete response (respondent and answers) and submit it, in one call."""
+
+    def work() -> tuple[int, PushedResponse]:
+        person = Invitee(body.role, body.function, body.name, body.email)
+        respondent = responses.push_response(session, principal, assessment_id, person, body.answers, body.comments)
+        assert respondent.submitted_at is not None
+        return 201, PushedResponse(respondent_id=respondent.id, submitted_at=respondent.submitted_at)
+
+    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+
+
+@router.get("/{assessment_id}/results", response_model=AssessmentResult)
+def assessment_results(
+    assessment_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    include_in_progress: Annotated[bool, Query(description="Also count answers not yet submitted.")] = False,
+) -> AssessmentResult:
+    """The full result: scores, levels, spread, breakdowns (small groups hidden), gaps, outcomes, roadmap."""
+    return results.results(session, principal, assessment_id, include_in_progress)
+
+
+@router.get("/{assessment_id}/compare/{other_id}", response_model=Comparison)
+def compare_assessments(assessment_id: str, other_id: str, session: SessionDep, principal: PrincipalDep) -> Comparison:
+    """This assessment against another (usually the previous one), with method changes flagged."""
+    return results.compare(session, principal, assessment_id, other_id)
+
+
+@router.get("/{assessment_id}/benchmark", response_model=Benchmark)
+def benchmark(
+    assessment_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    size_band: Annotated[str | None, Query(max_length=40)] = None,
+) -> Benchmark:
+    """Percentile of each dimension among the workspace's other organizations (at least 5 peers)."""
+    return results.benchmark(session, principal, assessment_id, industry, size_band)

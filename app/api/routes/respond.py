@@ -1,0 +1,126 @@
+"""The respondent's side, authorized by the secret link token alone: read, save, submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.api.deps import IdempotencyKey, SessionDep, run_once
+from app.api.schemas import (
+    AnswersIn,
+    ProgressPublic,
+    RespondQuestion,
+    RespondSection,
+    RespondView,
+    SavedAnswers,
+    SubmittedPublic,
+)
+from app.db.tables import AssessmentStatus
+from app.questionnaire.normalized import accepted_answers
+from app.scoring.answers import visibility
+from app.services import assessments, responses
+from app.services.responses import Progress, RespondentContext
+
+router = APIRouter(prefix="/respond", tags=["respond"])
+
+
+def _progress(progress: Progress) -> ProgressPublic:
+    return ProgressPublic(
+        answered=progress.answered,
+        required=progress.required,
+        required_answered=progress.required_answered,
+        share=progress.share,
+    )
+
+
+def _status(context: RespondentContext) -> str:
+    if context.respondent.submitted_at is not None:
+        return "submitted"
+    if assessments.accepts_answers(context.assessment):
+        return "open"
+    return "closed" if context.assessment.status is AssessmentStatus.CLOSED else "not_open"
+
+
+def respond_view(context: RespondentContext, values: dict[str, Any], comments: dict[str, str]) -> RespondView:
+    questionnaire = context.questionnaire
+    visible = visibility(questionnaire, values)
+    sections: list[RespondSection] = []
+    for dimension in questionnaire.dimensions:
+        shown = [q for q in questionnaire.questions if q.dimension == dimension.id and visible[q.id]]
+        if shown:
+            sections.append(
+                RespondSection(id=dimension.id, title=dimension.title, description=dimension.description, questions=[])
+            )
+            sections[-1].questions.extend(_question(q, questionnaire) for q in shown)
+    unplaced = [q for q in questionnaire.questions if q.dimension is None and visible[q.id]]
+    if unplaced:
+        sections.append(
+            RespondSection(
+                id=None,
+                title="Results your organization tracks",
+                description="Figures about customers and employees; they are reported beside the maturity score.",
+                questions=[_question(q, questionnaire) for q in unplaced],
+            )
+        )
+    progress = responses.progress_of(questionnaire, {q: v for q, v in values.items() if visible.get(q)})
+    return RespondView(
+        assessment_title=context.assessment.title,
+        questionnaire={"id": questionnaire.id, "version": questionnaire.version, "title": questionnaire.title},
+        status=_status(context),
+        role=context.respondent.role,
+        function=context.respondent.function,
+        sections=sections,
+        answers={q: v for q, v in values.items() if visible.get(q)},
+        comments=comments,
+        progress=_progress(progress),
+        missing_required=progress.missing_required,
+    )
+
+
+def _question(question: Any, questionnaire: Any) -> RespondQuestion:
+    return RespondQuestion(
+        id=question.id,
+        dimension=question.dimension,
+        type=question.type.value,
+        text=question.text,
+        help=question.help,
+        required=question.required,
+        comment_prompt=question.comment,
+        answers=accepted_answers(question, questionnaire),
+    )
+
+
+@router.get("/{token}", response_model=RespondView)
+def get_form(token: str, session: SessionDep) -> RespondView:
+    """The questions this respondent sees (conditions applied), their saved answers and progress."""
+    context = responses.by_token(session, token)
+    values, comments = responses.stored_values(session, context.respondent.id)
+    return respond_view(context, values, comments)
+
+
+@router.put("/{token}/answers", response_model=SavedAnswers)
+def save_answers(
+    token: str, body: AnswersIn, request: Request, session: SessionDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Save some or all answers; partial is fine, null clears one. One refused answer and nothing is saved."""
+    context = responses.by_token(session, token, for_update=True)
+
+    def work() -> tuple[int, SavedAnswers]:
+        progress = responses.save_answers(session, context, body.answers, body.comments)
+        return 200, SavedAnswers(
+            saved=len(body.answers), progress=_progress(progress), missing_required=progress.missing_required
+        )
+
+    return run_once(session, request, f"respondent:{context.respondent.id}", key, body.model_dump(), work)
+
+
+@router.post("/{token}/submit", response_model=SubmittedPublic)
+def submit(token: str, session: SessionDep) -> SubmittedPublic:
+    """Hand in the answers; every visible required question must be answered. Twice is a 409."""
+    context = responses.by_token(session, token, for_update=True)
+    respondent = responses.submit(session, context)
+    session.commit()
+    assert respondent.submitted_at is not None
+    return SubmittedPublic(submitted_at=respondent.submitted_at)

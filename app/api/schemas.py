@@ -1,0 +1,277 @@
+"""Request and response bodies of the API. Request bodies are separate models from the tables
+(a `table=True` model skips validation); responses expose no secret and no internal field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, AssessmentStatus
+
+T = TypeVar("T")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime | None, AfterValidator(_aware)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+ShortText = Annotated[str | None, Field(default=None, max_length=100)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Update(_In):
+    """A partial update: fields left out stay as they are; these may not be set to null."""
+
+    _not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> _Update:
+        for name in self._not_null:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"'{name}' cannot be null")
+        return self
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---- questionnaires
+
+
+class QuestionnaireSummary(BaseModel):
+    id: str
+    version: str
+    title: str
+    description: str
+    locale: str
+    estimated_minutes: int | None
+    dimensions: int
+    questions: int
+    hash: str
+
+
+# ---- organizations
+
+
+class OrganizationCreate(_In):
+    name: Name
+    industry: ShortText = None
+    size_band: Annotated[str | None, Field(default=None, max_length=40)] = None
+    region: ShortText = None
+
+
+class OrganizationUpdate(_Update):
+    _not_null = ("name",)
+    name: Name | None = None
+    industry: ShortText = None
+    size_band: Annotated[str | None, Field(default=None, max_length=40)] = None
+    region: ShortText = None
+
+
+class OrganizationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    industry: str | None
+    size_band: str | None
+    region: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---- assessments
+
+
+class AssessmentCreate(_In):
+    organization_id: str = Field(max_length=36)
+    questionnaire_id: str = Field(max_length=80, examples=["customer-centricity"])
+    title: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    target_level: int | None = Field(default=None, ge=1, le=5, description="Default: the questionnaire's.")
+    opens_at: AwareDatetime = None
+    closes_at: AwareDatetime = None
+    anonymity: Anonymity = Anonymity.ANONYMOUS
+    min_group_size: int = Field(default=3, ge=1, le=100, description="Breakdowns hide smaller groups.")
+    show_personal_result: bool = False
+
+
+class AssessmentUpdate(_Update):
+    _not_null = ("title", "target_level", "anonymity", "min_group_size", "show_personal_result")
+    title: Name | None = None
+    target_level: int | None = Field(default=None, ge=1, le=5)
+    opens_at: AwareDatetime = None
+    closes_at: AwareDatetime = None
+    anonymity: Anonymity | None = None
+    min_group_size: int | None = Field(default=None, ge=1, le=100)
+    show_personal_result: bool | None = None
+
+
+class AssessmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    organization_id: str
+    title: str
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_hash: str
+    target_level: int
+    status: AssessmentStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+    anonymity: Anonymity
+    min_group_size: int
+    show_personal_result: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+# ---- respondents
+
+
+class InviteeIn(_In):
+    role: str = Field(max_length=80)
+    function: str = Field(max_length=80)
+    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    email: Annotated[EmailStr | None, Field(default=None, max_length=EMAIL_MAX)] = None
+
+
+class InviteRequest(_In):
+    respondents: list[InviteeIn] = Field(min_length=1, max_length=1000)
+
+
+class InvitedRespondent(BaseModel):
+    id: str
+    role: str
+    function: str
+    name: str | None
+    email: str | None
+    link: str = Field(description="The respondent's personal link; shown only in this response.")
+    api_link: str = Field(description="The same link for the respondent API.")
+
+
+class ProgressPublic(BaseModel):
+    answered: int
+    required: int
+    required_answered: int
+    share: float
+
+
+class RespondentPublic(BaseModel):
+    id: str
+    role: str
+    function: str
+    name: str | None
+    email: str | None
+    created_at: datetime
+    started_at: datetime | None
+    submitted_at: datetime | None
+    status: Literal["invited", "in_progress", "submitted"]
+    progress: ProgressPublic
+
+
+AnswerValue = Annotated[
+    Any,
+    Field(
+        description="A level 1-5, an option value, a list of checklist items, a number, text, a list of ratings, "
+        '"dont_know", "not_applicable", or null to clear.'
+    ),
+]
+
+
+class AnswersIn(_In):
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, max_length=500)
+    comments: dict[str, Annotated[str | None, Field(max_length=2000)]] = Field(default_factory=dict, max_length=500)
+
+
+class ResponsePush(_In):
+    role: str = Field(max_length=80)
+    function: str = Field(max_length=80)
+    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    email: Annotated[EmailStr | None, Field(default=None, max_length=EMAIL_MAX)] = None
+    answers: dict[str, AnswerValue] = Field(max_length=500)
+    comments: dict[str, Annotated[str | None, Field(max_length=2000)]] = Field(default_factory=dict, max_length=500)
+
+
+class PushedResponse(BaseModel):
+    respondent_id: str
+    submitted_at: datetime
+
+
+class SavedAnswers(BaseModel):
+    saved: int
+    progress: ProgressPublic
+    missing_required: list[str]
+
+
+class RespondQuestion(BaseModel):
+    id: str
+    dimension: str | None
+    type: str
+    text: str
+    help: str | None
+    required: bool
+    comment_prompt: str | None
+    answers: dict[str, Any]
+
+
+class RespondSection(BaseModel):
+    id: str | None
+    title: str
+    description: str | None
+    questions: list[RespondQuestion]
+
+
+class RespondView(BaseModel):
+    """What a respondent sees: the questions their answers so far make visible, and those answers."""
+
+    assessment_title: str
+    questionnaire: dict[str, str]
+    status: Literal["open", "not_open", "closed", "submitted"]
+    role: str
+    function: str
+    sections: list[RespondSection]
+    answers: dict[str, Any]
+    comments: dict[str, str]
+    progress: ProgressPublic
+    missing_required: list[str]
+
+
+class SubmittedPublic(BaseModel):
+    submitted_at: datetime
+
+
+# ---- API keys
+
+
+class ApiKeyCreate(_In):
+    name: Name
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself, shown only in this response.")

@@ -1,0 +1,127 @@
+"""Workspaces, users and API keys: who may act, and in which workspace."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from app.db.tables import ApiKey, User, UserRole, Workspace, utc_now
+from app.security import digest, hash_password, new_api_key, verify_password
+from app.services import audit
+from app.services.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+# Writing last_used_at on every request would turn every read into a write; a minute is
+# precise enough to tell which keys are in use.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a workspace and a label for the audit trail ("api_key:<id>", "user:<id>", "cli")."""
+
+    workspace_id: str
+    actor: str
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80] or "workspace"
+
+
+def get_or_create_workspace(session: Session, name: str) -> Workspace:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a workspace needs a name")
+    workspace = session.exec(select(Workspace).where(Workspace.name == name)).first()
+    if workspace is None:
+        workspace = Workspace(name=name, slug=_free_slug(session, slugify(name)))
+        session.add(workspace)
+        session.flush()
+    return workspace
+
+
+def find_workspace(session: Session, name: str) -> Workspace:
+    workspace = session.exec(select(Workspace).where(Workspace.name == name)).first()
+    if workspace is None:
+        raise NotFound(f"no workspace named '{name}'")
+    return workspace
+
+
+def _free_slug(session: Session, base: str) -> str:
+    slug, n = base, 1
+    while session.exec(select(Workspace.id).where(Workspace.slug == slug)).first() is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_user(
+    session: Session, workspace: Workspace, email: str, password: str, role: UserRole = UserRole.OWNER
+) -> User:
+    email = email.strip().lower()
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput(f"'{email}' is not an email address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    taken = session.exec(select(User.id).where(User.workspace_id == workspace.id, User.email == email)).first()
+    if taken is not None:
+        raise Conflict(f"a user with the email {email} already exists in this workspace")
+    user = User(workspace_id=workspace.id, email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    audit.record(session, workspace.id, "cli", "user.created", "user", user.id, email=email, role=role.value)
+    return user
+
+
+def authenticate_user(session: Session, email: str, password: str) -> User:
+    """The user with this email and password, in whichever workspace; one message for every failure."""
+    users = session.exec(select(User).where(User.email == email.strip().lower())).all()
+    for user in users:
+        if verify_password(password, user.password_hash):
+            user.last_login_at = utc_now()
+            return user
+    raise Unauthorized("wrong email or password")
+
+
+def create_api_key(session: Session, workspace_id: str, name: str, actor: str) -> tuple[ApiKey, str]:
+    """A new key; the key itself is returned once here and never stored."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("an API key needs a name")
+    key, prefix, key_hash = new_api_key()
+    record = ApiKey(workspace_id=workspace_id, name=name, prefix=prefix, key_hash=key_hash)
+    session.add(record)
+    session.flush()
+    audit.record(session, workspace_id, actor, "api_key.created", "api_key", record.id, name=name)
+    return record, key
+
+
+def list_api_keys(session: Session, workspace_id: str) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(col(ApiKey.created_at))
+    return list(session.exec(query).all())
+
+
+def revoke_api_key(session: Session, workspace_id: str, key_id: str, actor: str) -> ApiKey:
+    record = session.exec(select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == workspace_id)).first()
+    if record is None:
+        raise NotFound("no such API key")
+    if record.revoked_at is None:
+        record.revoked_at = utc_now()
+        audit.record(session, workspace_id, actor, "api_key.revoked", "api_key", record.id)
+    return record
+
+
+def principal_for_api_key(session: Session, key: str) -> Principal:
+    """The workspace an API key acts for; a revoked or unknown key is refused with one message."""
+    record = session.exec(select(ApiKey).where(ApiKey.key_hash == digest(key))).first()
+    if record is None or record.revoked_at is not None:
+        raise Unauthorized("invalid or revoked API key")
+    now = utc_now()
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+        record.last_used_at = now
+        session.commit()
+    return Principal(record.workspace_id, f"api_key:{record.id}")

@@ -1,0 +1,146 @@
+"""Assessments: one run of a questionnaire for one organization, pinned to a snapshot of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.db.tables import Assessment, AssessmentStatus, utc_now
+from app.questionnaire.models import Questionnaire
+from app.services import audit, organizations, questionnaires, webhooks
+from app.services.accounts import Principal
+from app.services.errors import Conflict, InvalidInput, NotFound
+
+# Fields that may change while an assessment runs; the questionnaire never changes.
+EDITABLE = {"title", "target_level", "opens_at", "closes_at", "anonymity", "min_group_size", "show_personal_result"}
+
+
+def get(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+    assessment = session.exec(
+        select(Assessment).where(Assessment.id == assessment_id, Assessment.workspace_id == principal.workspace_id)
+    ).first()
+    if assessment is None:
+        raise NotFound("no such assessment")
+    return assessment
+
+
+def questionnaire_of(assessment: Assessment) -> Questionnaire:
+    return questionnaires.from_snapshot(assessment.questionnaire_snapshot, assessment.questionnaire_hash)
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    limit: int,
+    offset: int,
+    organization_id: str | None = None,
+    status: AssessmentStatus | None = None,
+) -> tuple[list[Assessment], int]:
+    conditions: list[Any] = [Assessment.workspace_id == principal.workspace_id]
+    if organization_id is not None:
+        conditions.append(Assessment.organization_id == organization_id)
+    if status is not None:
+        conditions.append(Assessment.status == status)
+    total = session.exec(select(func.count()).select_from(Assessment).where(*conditions)).one()
+    query = select(Assessment).where(*conditions).order_by(col(Assessment.created_at).desc(), col(Assessment.id))
+    return list(session.exec(query.limit(limit).offset(offset)).all()), total
+
+
+def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise InvalidInput("closes_at must be after opens_at", [{"field": "closes_at", "message": "before opens_at"}])
+
+
+def create(session: Session, principal: Principal, fields: dict[str, Any]) -> Assessment:
+    organization = organizations.get(session, principal, fields["organization_id"])
+    questionnaire = questionnaires.from_library(fields.pop("questionnaire_id"))
+    _check_dates(fields.get("opens_at"), fields.get("closes_at"))
+    if fields.get("target_level") is None:
+        fields["target_level"] = questionnaire.rubric.default_target_level
+    if not fields.get("title"):
+        fields["title"] = f"{questionnaire.title} — {organization.name}"
+    assessment = Assessment(
+        workspace_id=principal.workspace_id,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        questionnaire_hash=questionnaire.content_hash(),
+        questionnaire_snapshot=questionnaires.snapshot_of(questionnaire),
+        **fields,
+    )
+    session.add(assessment)
+    session.flush()
+    audit.record(
+        session,
+        principal.workspace_id,
+        principal.actor,
+        "assessment.created",
+        "assessment",
+        assessment.id,
+        questionnaire=f"{questionnaire.id} {questionnaire.version}",
+        hash=assessment.questionnaire_hash,
+    )
+    return assessment
+
+
+def update(session: Session, principal: Principal, assessment_id: str, changes: dict[str, Any]) -> Assessment:
+    assessment = get(session, principal, assessment_id)
+    if assessment.status is AssessmentStatus.CLOSED:
+        raise Conflict("a closed assessment cannot be changed")
+    _check_dates(changes.get("opens_at", assessment.opens_at), changes.get("closes_at", assessment.closes_at))
+    for field, value in changes.items():
+        if field not in EDITABLE:
+            raise InvalidInput(f"'{field}' cannot be changed")
+        setattr(assessment, field, value)
+    assessment.updated_at = utc_now()
+    audit.record(
+        session,
+        principal.workspace_id,
+        principal.actor,
+        "assessment.updated",
+        "assessment",
+        assessment.id,
+        fields=sorted(changes),
+    )
+    return assessment
+
+
+def open_assessment(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+    assessment = get(session, principal, assessment_id)
+    if assessment.status is not AssessmentStatus.DRAFT:
+        raise Conflict(f"only a draft assessment can be opened; this one is {assessment.status.value}")
+    assessment.status = AssessmentStatus.OPEN
+    assessment.updated_at = utc_now()
+    audit.record(session, principal.workspace_id, principal.actor, "assessment.opened", "assessment", assessment.id)
+    return assessment
+
+
+def close_assessment(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+    assessment = get(session, principal, assessment_id)
+    if assessment.status is not AssessmentStatus.OPEN:
+        raise Conflict(f"only an open assessment can be closed; this one is {assessment.status.value}")
+    assessment.status = AssessmentStatus.CLOSED
+    assessment.closed_at = assessment.updated_at = utc_now()
+    audit.record(session, principal.workspace_id, principal.actor, "assessment.closed", "assessment", assessment.id)
+    webhooks.enqueue(
+        session,
+        principal.workspace_id,
+        "assessment.closed",
+        {
+            "assessment_id": assessment.id,
+            "organization_id": assessment.organization_id,
+            "closed_at": assessment.closed_at,
+        },
+    )
+    return assessment
+
+
+def accepts_answers(assessment: Assessment, now: datetime | None = None) -> bool:
+    """Open, and inside its dates when it has any."""
+    moment = now or utc_now()
+    return (
+        assessment.status is AssessmentStatus.OPEN
+        and (assessment.opens_at is None or moment >= assessment.opens_at)
+        and (assessment.closes_at is None or moment < assessment.closes_at)
+    )

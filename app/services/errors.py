@@ -1,0 +1,44 @@
+"""The errors a use case can end in, each with the HTTP status it maps to (mapped in one place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, detail: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(ServiceError):
+    """Missing, or belonging to another workspace: the two are indistinguishable on purpose."""
+
+    status_code = 404
+
+
+class Unauthorized(ServiceError):
+    status_code = 401
+
+
+class Conflict(ServiceError):
+    """The request is valid but the record's state does not allow it (submitted twice, closed...)."""
+
+    status_code = 409
+
+
+class InvalidInput(ServiceError):
+    """The request names something that does not fit (an answer out of range, an unknown question...)."""
+
+    status_code = 422
+
+
+class TooLarge(ServiceError):
+    status_code = 413

@@ -1,0 +1,222 @@
+"""Results of assessments: the scoring core run on stored answers, comparisons, trends and peer benchmarks."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
+from app.scoring.answers import Respondent as ScoredRespondent
+from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
+from app.scoring.engine import score_assessment
+from app.scoring.result import AssessmentResult
+from app.services import assessments, organizations
+from app.services.accounts import Principal
+
+MIN_PEERS = 5
+_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[Any, ...], AssessmentResult] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _respondents(session: Session, assessment: Assessment, include_in_progress: bool) -> list[ScoredRespondent]:
+    query = select(Respondent).where(Respondent.assessment_id == assessment.id)
+    if not include_in_progress:
+        query = query.where(col(Respondent.submitted_at).is_not(None))
+    people = {r.id: r for r in session.exec(query).all()}
+    answers: dict[str, dict[str, Any]] = {rid: {} for rid in people}
+    if people:
+        rows = session.exec(
+            select(Answer.respondent_id, Answer.question_id, Answer.value).where(col(Answer.respondent_id).in_(people))
+        ).all()
+        for respondent_id, question_id, value in rows:
+            answers[respondent_id][question_id] = value
+    return [ScoredRespondent(rid, p.role, p.function, answers[rid]) for rid, p in people.items()]
+
+
+def _fingerprint(session: Session, assessment: Assessment, include_in_progress: bool) -> tuple[Any, ...]:
+    """What the result depends on; any saved answer or submit changes it."""
+    answers = session.exec(
+        select(func.count(), func.max(Answer.updated_at))
+        .select_from(Answer)
+        .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
+        .where(Respondent.assessment_id == assessment.id)
+    ).one()
+    submitted = session.exec(
+        select(func.count(), func.max(Respondent.submitted_at)).where(
+            Respondent.assessment_id == assessment.id, col(Respondent.submitted_at).is_not(None)
+        )
+    ).one()
+    return (
+        assessment.id,
+        assessment.questionnaire_hash,
+        assessment.target_level,
+        assessment.min_group_size,
+        include_in_progress,
+        tuple(answers),
+        tuple(submitted),
+    )
+
+
+def result_of(session: Session, assessment: Assessment, include_in_progress: bool = False) -> AssessmentResult:
+    """Score the assessment's answers (submitted ones unless asked otherwise); cached until an answer changes."""
+    key = _fingerprint(session, assessment, include_in_progress)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    result = score_assessment(
+        assessments.questionnaire_of(assessment),
+        _respondents(session, assessment, include_in_progress),
+        target_level=assessment.target_level,
+        min_group_size=assessment.min_group_size,
+    )
+    with _lock:
+        _cache[key] = result
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def results(
+    session: Session, principal: Principal, assessment_id: str, include_in_progress: bool = False
+) -> AssessmentResult:
+    return result_of(session, assessments.get(session, principal, assessment_id), include_in_progress)
+
+
+def compare(session: Session, principal: Principal, assessment_id: str, other_id: str) -> Comparison:
+    current = assessments.get(session, principal, assessment_id)
+    other = assessments.get(session, principal, other_id)
+    return compare_results(result_of(session, current), result_of(session, other))
+
+
+class TrendEntry(BaseModel):
+    assessment_id: str
+    title: str
+    status: str
+    point: TrendPoint
+
+
+def organization_trend(session: Session, principal: Principal, organization_id: str) -> list[TrendEntry]:
+    """The organization's open and closed assessments, oldest first, each compared with the one before."""
+    organization = organizations.get(session, principal, organization_id)
+    runs = session.exec(
+        select(Assessment)
+        .where(
+            Assessment.workspace_id == principal.workspace_id,
+            Assessment.organization_id == organization.id,
+            col(Assessment.status).in_([AssessmentStatus.OPEN, AssessmentStatus.CLOSED]),
+        )
+        .order_by(col(Assessment.created_at), col(Assessment.id))
+    ).all()
+    points = trend([(run.title, result_of(session, run)) for run in runs])
+    return [
+        TrendEntry(assessment_id=run.id, title=run.title, status=run.status.value, point=point)
+        for run, point in zip(runs, points, strict=True)
+    ]
+
+
+class DimensionBenchmark(BaseModel):
+    id: str
+    score: float | None
+    percentile: float | None = Field(description="Share of peers scoring below, ties counted half, in %.")
+    peer_median: float | None
+
+
+class Benchmark(BaseModel):
+    questionnaire_id: str
+    peers: int
+    min_peers: int
+    available: bool
+    message: str | None
+    industry: str | None
+    size_band: str | None
+    index_percentile: float | None
+    dimensions: list[DimensionBenchmark]
+
+
+def percentile_rank(value: float, others: list[float]) -> float:
+    below = sum(1 for o in others if o < value)
+    ties = sum(1 for o in others if o == value)
+    return 100.0 * (below + 0.5 * ties) / len(others)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def benchmark(
+    session: Session,
+    principal: Principal,
+    assessment_id: str,
+    industry: str | None = None,
+    size_band: str | None = None,
+) -> Benchmark:
+    """Where this assessment stands among the workspace's other organizations (their latest closed
+    assessment of the same questionnaire). Below MIN_PEERS nothing is shown, so no peer can be singled out."""
+    assessment = assessments.get(session, principal, assessment_id)
+    query = (
+        select(Assessment)
+        .join(Organization, col(Organization.id) == col(Assessment.organization_id))
+        .where(
+            Assessment.workspace_id == principal.workspace_id,
+            Assessment.questionnaire_id == assessment.questionnaire_id,
+            Assessment.status == AssessmentStatus.CLOSED,
+            Assessment.organization_id != assessment.organization_id,
+        )
+        .order_by(col(Assessment.closed_at).desc())
+    )
+    if industry is not None:
+        query = query.where(Organization.industry == industry)
+    if size_band is not None:
+        query = query.where(Organization.size_band == size_band)
+    latest: dict[str, Assessment] = {}
+    for peer in session.exec(query).all():
+        latest.setdefault(peer.organization_id, peer)
+    base: dict[str, Any] = {
+        "questionnaire_id": assessment.questionnaire_id,
+        "peers": len(latest),
+        "min_peers": MIN_PEERS,
+        "industry": industry,
+        "size_band": size_band,
+    }
+    if len(latest) < MIN_PEERS:
+        return Benchmark(
+            **base,
+            available=False,
+            message=f"{len(latest)} peer organization(s); at least {MIN_PEERS} are needed to keep each anonymous",
+            index_percentile=None,
+            dimensions=[],
+        )
+    own = result_of(session, assessment)
+    peers = [result_of(session, peer) for peer in latest.values()]
+    dimensions = []
+    for dim in own.dimensions:
+        scores = [d.score for p in peers for d in p.dimensions if d.id == dim.id and d.score is not None]
+        enough = len(scores) >= MIN_PEERS
+        dimensions.append(
+            DimensionBenchmark(
+                id=dim.id,
+                score=dim.score,
+                percentile=percentile_rank(dim.score, scores) if enough and dim.score is not None else None,
+                peer_median=_median(scores) if enough else None,
+            )
+        )
+    indices = [p.overall.index for p in peers if p.overall.index is not None]
+    own_index = own.overall.index
+    return Benchmark(
+        **base,
+        available=True,
+        message=None,
+        index_percentile=percentile_rank(own_index, indices)
+        if own_index is not None and len(indices) >= MIN_PEERS
+        else None,
+        dimensions=dimensions,
+    )
