@@ -12,7 +12,7 @@ from app.db.engine import MAX_OVERFLOW
 from app.db.session import session_scope
 from app.db.tables import Answer, Respondent, WebhookDelivery
 from app.settings import get_settings
-from tests.db.conftest import backend
+from tests.conftest import backend
 from tests.db.factories import seed_respondent, seed_webhook_delivery
 
 THREADS = 20
