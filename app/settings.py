@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     # The address people reach the service at; respondent links are built from it.
     base_url: str = "http://127.0.0.1:8000"
+    # Each app instance runs a webhook sender thread; instances share the queue safely.
+    # Off for tests (they call `deliver_due` themselves) or to run delivery elsewhere.
+    webhook_sender: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.api import errors
-from app.api.routes import api_keys, assessments, organizations, questionnaires, respond
+from app.api.routes import api_keys, assessments, exports, organizations, questionnaires, respond, webhooks
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
+from app.services import webhook_sender
 
 API_PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Webhook events are queued in the database by the requests that cause them; this
+    # instance's sender delivers them in the background for as long as the app serves.
+    sender = webhook_sender.start_background_sender()
+    try:
+        yield
+    finally:
+        if sender is not None:
+            # Joining waits for a delivery in flight; off the event loop, which keeps serving meanwhile.
+            await asyncio.to_thread(sender.stop)
 
 
 def create_app() -> FastAPI:
@@ -23,10 +41,11 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
+        lifespan=lifespan,
     )
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (questionnaires, organizations, assessments, respond, api_keys):
+    for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks):
         api.include_router(module.router)
     app.include_router(api)
 

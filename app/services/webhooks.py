@@ -1,15 +1,31 @@
-"""Webhooks: events queued for delivery in the same transaction as the change that caused them."""
+"""Webhooks: a workspace's subscriptions, and events queued for delivery in the same transaction as the
+change that caused them (the sender, `app.services.webhook_sender`, posts them after commit)."""
 
 from __future__ import annotations
 
-from typing import Any
+import ipaddress
+import secrets
+from collections.abc import Sequence
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic_core import to_jsonable_python
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from app.db.tables import Webhook, WebhookDelivery, utc_now
+from app.db.tables import URL_MAX, Webhook, WebhookDelivery, utc_now
+from app.services import audit
+from app.services.accounts import Principal
+from app.services.errors import Conflict, InvalidInput, NotFound
 
-EVENTS = ("response.submitted", "assessment.closed")
+EventName = Literal["response.submitted", "assessment.closed"]
+EVENTS: tuple[EventName, ...] = get_args(EventName)
+# Each webhook multiplies every event into a delivery; a bound keeps one workspace from
+# turning the sender into a fan-out engine.
+MAX_WEBHOOKS_PER_WORKSPACE = 20
+SECRET_PREFIX = "whsec_"
+# Plain http is allowed only where the traffic never leaves the machine (a local
+# receiver during development or tests): anything else carries the signed payload in clear.
+LOOPBACK_HOSTS = frozenset({"localhost"})
 
 
 def enqueue(session: Session, workspace_id: str, event: str, data: dict[str, Any]) -> int:
@@ -28,3 +44,115 @@ def enqueue(session: Session, workspace_id: str, event: str, data: dict[str, Any
             session.add(delivery)
             count += 1
     return count
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot receive webhooks, or None when it can: https anywhere, http only on loopback."""
+    if len(url) > URL_MAX:
+        return f"at most {URL_MAX} characters"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "a URL has no spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number or out of range
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if port == 0:
+        return "port 0 cannot be reached"
+    host = parts.hostname
+    if parts.scheme not in ("https", "http") or not host:
+        return "give an absolute https:// URL"
+    if parts.username is not None or parts.password is not None:
+        # The URL is shown in listings and logs; credentials belong in the signature check instead.
+        return "a URL with a user name or password is not accepted; the signature authenticates each delivery"
+    if parts.fragment:
+        return "a URL with a #fragment is not accepted"
+    if parts.scheme == "http" and not _is_loopback(host):
+        return "use https://; plain http:// is accepted only for localhost and 127.0.0.1"
+    return None
+
+
+def new_secret() -> str:
+    """A signing secret: 256 random bits, shown once when the webhook is created."""
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def create(session: Session, principal: Principal, url: str, events: Sequence[str]) -> Webhook:
+    """Subscribe `url` to `events`; the returned webhook's secret is shown to the caller only now."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise InvalidInput(f"url: {problem}", [{"field": "url", "message": problem}])
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        message = f"events must be some of {', '.join(EVENTS)}"
+        raise InvalidInput(message, [{"field": "events", "message": message}])
+    existing = session.exec(
+        select(func.count()).select_from(Webhook).where(Webhook.workspace_id == principal.workspace_id)
+    ).one()
+    if existing >= MAX_WEBHOOKS_PER_WORKSPACE:
+        raise Conflict(f"a workspace has at most {MAX_WEBHOOKS_PER_WORKSPACE} webhooks; delete one first")
+    # Kept in the order of EVENTS, without repeats, whatever order the caller gave.
+    webhook = Webhook(
+        workspace_id=principal.workspace_id,
+        url=url,
+        secret=new_secret(),
+        events=[e for e in EVENTS if e in events],
+    )
+    session.add(webhook)
+    session.flush()
+    audit.record(session, principal.workspace_id, principal.actor, "webhook.created", "webhook", webhook.id, url=url)
+    return webhook
+
+
+def get(session: Session, principal: Principal, webhook_id: str) -> Webhook:
+    webhook = session.exec(
+        select(Webhook).where(Webhook.id == webhook_id, Webhook.workspace_id == principal.workspace_id)
+    ).first()
+    if webhook is None:
+        raise NotFound("no such webhook")
+    return webhook
+
+
+def list_page(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[Webhook], int]:
+    where = Webhook.workspace_id == principal.workspace_id
+    total = session.exec(select(func.count()).select_from(Webhook).where(where)).one()
+    rows = session.exec(
+        select(Webhook).where(where).order_by(col(Webhook.created_at), col(Webhook.id)).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def delete(session: Session, principal: Principal, webhook_id: str) -> None:
+    """Remove the webhook; its pending deliveries and its log go with it (ON DELETE CASCADE)."""
+    webhook = get(session, principal, webhook_id)
+    audit.record(
+        session, principal.workspace_id, principal.actor, "webhook.deleted", "webhook", webhook.id, url=webhook.url
+    )
+    session.delete(webhook)
+    session.flush()
+
+
+def deliveries_page(
+    session: Session, principal: Principal, webhook_id: str, limit: int, offset: int
+) -> tuple[list[WebhookDelivery], int]:
+    """The webhook's delivery log, newest first."""
+    webhook = get(session, principal, webhook_id)
+    where = WebhookDelivery.webhook_id == webhook.id
+    total = session.exec(select(func.count()).select_from(WebhookDelivery).where(where)).one()
+    rows = session.exec(
+        select(WebhookDelivery)
+        .where(where)
+        .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total

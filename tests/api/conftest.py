@@ -24,6 +24,8 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     upgrade_to_head(database_url)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("CENTRICITY_ENVIRONMENT", "test")
+    # Tests that need webhook deliveries run the sender themselves, step by step.
+    monkeypatch.setenv("CENTRICITY_WEBHOOK_SENDER", "false")
     get_settings.cache_clear()
     get_engine.cache_clear()
     yield database_url

@@ -1,0 +1,529 @@
+"""Exports of an assessment for analysis elsewhere: the raw answers and the result, as CSV, XLSX and JSON.
+
+`load` reads what an export needs; the builders (`to_csv`, `to_xlsx`, the `document`
+itself for JSON) only format it, so every format shows the same respondents, the same
+pseudonyms and the same result as `GET /assessments/{id}/results`.
+
+Two protections apply to every format or every spreadsheet:
+* anonymity: when the assessment is anonymous, respondents carry no name or email, and their
+  ids are replaced by pseudonyms (R001, R002... in the order they were created), so rows of
+  one person can be read together without saying who it is;
+* formula injection: a spreadsheet treats a cell starting with = + - @ (or a tab or carriage
+  return, which some programs skip before looking) as a formula, so a respondent's comment
+  could run one on the consultant's machine. Every text cell of the CSV and XLSX starting
+  with one of those gets a leading single quote, and is then shown as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent, utc_now
+from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Questionnaire
+from app.scoring.answers import scorer_for
+from app.scoring.result import AssessmentResult
+from app.services import assessments, responses, results
+from app.services.accounts import Principal
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "respondent",
+    "name",
+    "email",
+    "role",
+    "function",
+    "submitted_at",
+    "question_id",
+    "dimension",
+    "question",
+    "answer",
+    "score",
+    "comment",
+)
+FILENAME_STEM_MAX = 60
+
+Cell = str | int | float | bool | None
+
+
+# ---- the export document (also the JSON export, as is)
+
+
+class ExportAnswer(BaseModel):
+    question_id: str
+    value: Any = Field(description='The stored answer, "dont_know" and "not_applicable" included.')
+    score: float | None = Field(description="0-100 for a scored answer; null for unscored questions and specials.")
+    comment: str | None
+
+
+class ExportRespondent(BaseModel):
+    id: str = Field(description="The respondent id, or a pseudonym (R001...) when the assessment is anonymous.")
+    name: str | None
+    email: str | None
+    role: str
+    function: str
+    status: Literal["invited", "in_progress", "submitted"]
+    submitted_at: datetime | None
+    answers: list[ExportAnswer]
+
+
+class ExportAssessment(BaseModel):
+    id: str
+    title: str
+    organization_id: str
+    organization_name: str
+    status: AssessmentStatus
+    anonymity: Anonymity
+    target_level: int
+    min_group_size: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+
+
+class ExportQuestionnaire(BaseModel):
+    id: str
+    version: str
+    hash: str
+    title: str
+
+
+class AssessmentExport(BaseModel):
+    """An assessment's raw answers and its result (the same as `GET /assessments/{id}/results`)."""
+
+    exported_at: datetime
+    assessment: ExportAssessment
+    questionnaire: ExportQuestionnaire
+    respondents: list[ExportRespondent] = Field(
+        description="Every respondent, in the order they were created, with their saved answers "
+        "(also those not yet submitted; the result counts submitted answers only)."
+    )
+    result: AssessmentResult
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """The document and the questionnaire it was made with (the spreadsheets show question texts)."""
+
+    document: AssessmentExport
+    questionnaire: Questionnaire
+
+
+def pseudonym(position: int) -> str:
+    """The stand-in id of the `position`-th respondent (1-based): R001, R002..."""
+    return f"R{position:03d}"
+
+
+def _status(respondent: Respondent) -> Literal["invited", "in_progress", "submitted"]:
+    if respondent.submitted_at is not None:
+        return "submitted"
+    return "in_progress" if respondent.started_at is not None else "invited"
+
+
+def build_document(
+    assessment: Assessment,
+    organization_name: str,
+    questionnaire: Questionnaire,
+    people: Sequence[Respondent],
+    answers: Mapping[str, Mapping[str, Answer]],
+    result: AssessmentResult,
+    exported_at: datetime,
+) -> ExportData:
+    """The export of `assessment` from its rows; `people` in creation order (pseudonyms follow it)."""
+    anonymous = assessment.anonymity is Anonymity.ANONYMOUS
+    scorers = {q.id: scorer_for(q, questionnaire) for q in questionnaire.questions}
+    exported: list[ExportRespondent] = []
+    for position, person in enumerate(people, start=1):
+        stored = answers.get(person.id, {})
+        rows = []
+        # Questionnaire order, so every respondent's answers read in the same sequence.
+        for question in questionnaire.questions:
+            answer = stored.get(question.id)
+            if answer is None:
+                continue
+            scorer = scorers[question.id]
+            special = answer.value in (DONT_KNOW, NOT_APPLICABLE)
+            score = scorer(answer.value) if scorer is not None and not special else None
+            rows.append(ExportAnswer(question_id=question.id, value=answer.value, score=score, comment=answer.comment))
+        exported.append(
+            ExportRespondent(
+                id=pseudonym(position) if anonymous else person.id,
+                name=None if anonymous else person.name,
+                email=None if anonymous else person.email,
+                role=person.role,
+                function=person.function,
+                status=_status(person),
+                submitted_at=person.submitted_at,
+                answers=rows,
+            )
+        )
+    document = AssessmentExport(
+        exported_at=exported_at,
+        assessment=ExportAssessment(
+            id=assessment.id,
+            title=assessment.title,
+            organization_id=assessment.organization_id,
+            organization_name=organization_name,
+            status=assessment.status,
+            anonymity=assessment.anonymity,
+            target_level=assessment.target_level,
+            min_group_size=assessment.min_group_size,
+            opens_at=assessment.opens_at,
+            closes_at=assessment.closes_at,
+            closed_at=assessment.closed_at,
+            created_at=assessment.created_at,
+        ),
+        questionnaire=ExportQuestionnaire(
+            id=assessment.questionnaire_id,
+            version=assessment.questionnaire_version,
+            hash=assessment.questionnaire_hash,
+            title=questionnaire.title,
+        ),
+        respondents=exported,
+        result=result,
+    )
+    return ExportData(document, questionnaire)
+
+
+def load(session: Session, principal: Principal, assessment_id: str) -> ExportData:
+    """Everything an export of the assessment shows; another workspace's assessment is not found."""
+    assessment = assessments.get(session, principal, assessment_id)
+    organization = session.exec(select(Organization).where(Organization.id == assessment.organization_id)).one()
+    people = session.exec(
+        select(Respondent)
+        .where(Respondent.assessment_id == assessment.id)
+        .order_by(col(Respondent.created_at), col(Respondent.id))
+    ).all()
+    stored = responses.answers_of(session, [p.id for p in people])
+    return build_document(
+        assessment,
+        organization.name,
+        assessments.questionnaire_of(assessment),
+        people,
+        stored,
+        results.result_of(session, assessment),
+        utc_now(),
+    )
+
+
+# ---- cells
+
+
+def neutralize(text: str) -> str:
+    """`text` made safe for a spreadsheet cell: a leading single quote when it could start a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def cell(value: Any) -> Cell:
+    """A value as a spreadsheet cell: numbers stay numbers, everything else becomes neutralized text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value  # a number is never a formula, and "-5" must stay the number -5
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, str):
+        return neutralize(value)
+    return neutralize(json.dumps(value, ensure_ascii=False))
+
+
+def answer_rows(data: ExportData) -> Iterator[list[Cell]]:
+    """One row per respondent and answered question, in the columns of `CSV_COLUMNS`."""
+    questions = {q.id: q for q in data.questionnaire.questions}
+    for person in data.document.respondents:
+        for answer in person.answers:
+            question = questions[answer.question_id]
+            yield [
+                cell(person.id),
+                cell(person.name),
+                cell(person.email),
+                cell(person.role),
+                cell(person.function),
+                cell(person.submitted_at),
+                cell(answer.question_id),
+                cell(question.dimension),
+                cell(question.text.strip()),
+                cell(answer.value),
+                answer.score,
+                cell(answer.comment),
+            ]
+
+
+def to_csv(data: ExportData) -> bytes:
+    """The answers as CSV, UTF-8 with a byte order mark so that Excel reads accents right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in answer_rows(data):
+        writer.writerow(["" if value is None else value for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# ---- XLSX
+
+
+def _xlsx_value(value: Cell) -> Cell:
+    # The XML of the file cannot hold most control characters: openpyxl refuses them.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterator[Sequence[Cell]]) -> None:
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
+    bold = Font(bold=True)
+    heading = []
+    for name in header:
+        head = WriteOnlyCell(sheet, value=name)
+        head.font = bold
+        heading.append(head)
+    sheet.append(heading)
+    for row in rows:
+        sheet.append([_xlsx_value(value) for value in row])
+
+
+def _summary_rows(document: AssessmentExport) -> Iterator[Sequence[Cell]]:
+    result = document.result
+    overall = result.overall
+    confidence = result.confidence
+    pairs: list[tuple[str, Any]] = [
+        ("Assessment", document.assessment.title),
+        ("Assessment id", document.assessment.id),
+        ("Organization", document.assessment.organization_name),
+        ("Status", document.assessment.status.value),
+        ("Anonymity", document.assessment.anonymity.value),
+        ("Questionnaire id", result.questionnaire.id),
+        ("Questionnaire version", result.questionnaire.version),
+        ("Questionnaire hash", result.questionnaire.hash),
+        ("Respondents in the result", result.respondents),
+        ("Index (0-100)", overall.index),
+        ("Level", overall.level),
+        ("Level name", overall.level_name),
+        ("Level from thresholds alone", overall.threshold_level),
+        ("Band low", overall.band.low if overall.band else None),
+        ("Band high", overall.band.high if overall.band else None),
+        ("Target level", overall.target_level),
+        ("Gates applied", "; ".join(g.explanation for g in overall.gates) or None),
+        ("Confidence", confidence.rating),
+        ("Completion", confidence.completion),
+        ("Don't know share", confidence.dont_know_share),
+        ("Not applicable share", confidence.not_applicable_share),
+        ("Confidence reasons", "; ".join(confidence.reasons) or None),
+        ("Exported at (UTC)", document.exported_at),
+    ]
+    for label, value in pairs:
+        yield [cell(label), cell(value)]
+
+
+def _dimension_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
+    for d in result.dimensions:
+        yield [
+            cell(d.id),
+            cell(d.title),
+            d.weight,
+            d.score,
+            d.level,
+            cell(d.level_name),
+            d.stats.n,
+            d.stats.mean,
+            d.stats.median,
+            d.stats.sd,
+            d.stats.consensus,
+            d.dont_know,
+            d.not_applicable,
+            cell(", ".join(d.question_ids)),
+        ]
+
+
+def _question_rows(data: ExportData) -> Iterator[Sequence[Cell]]:
+    texts = {q.id: q.text.strip() for q in data.questionnaire.questions}
+    for q in data.document.result.questions:
+        yield [
+            cell(q.id),
+            cell(q.dimension),
+            cell(q.type),
+            cell(texts.get(q.id)),
+            q.scored,
+            q.stats.n,
+            q.stats.mean,
+            q.stats.median,
+            q.stats.sd,
+            q.stats.consensus,
+            q.dont_know,
+            q.not_applicable,
+            q.unanswered,
+            q.hidden,
+            cell(q.distribution or None),
+        ]
+
+
+def _outcome_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
+    for o in result.outcomes:
+        reported = o.reported
+        yield [
+            cell(o.question_id),
+            cell(o.metric),
+            cell(o.text.strip()),
+            cell(o.unit),
+            cell(o.source),
+            o.value,
+            o.n,
+            o.ci_low,
+            o.ci_high,
+            cell(o.detail or None),
+            reported.n if reported else None,
+            reported.median if reported else None,
+            reported.low if reported else None,
+            reported.high if reported else None,
+        ]
+
+
+def _recommendation_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
+    for r in result.recommendations:
+        yield [
+            cell(r.id),
+            cell(r.title),
+            cell(r.dimension),
+            r.priority,
+            cell(r.reason),
+            r.dimension_level,
+            r.gap,
+            r.trigger_share,
+            cell(r.effort),
+            cell(r.impact),
+            r.horizon,
+            r.roadmap_horizon,
+            cell(r.owner),
+            cell(r.action.strip()),
+            cell("; ".join(r.kpis) or None),
+            cell("; ".join(r.benefits) or None),
+            cell(", ".join(r.depends_on) or None),
+        ]
+
+
+def to_xlsx(data: ExportData) -> bytes:
+    """A workbook with the sheets Summary, Dimensions, Questions, Answers, Outcomes and Recommendations."""
+    document = data.document
+    result = document.result
+    # Write-only: rows stream to the file instead of building every cell in memory first.
+    workbook = Workbook(write_only=True)
+    _sheet(workbook, "Summary", ("Field", "Value"), _summary_rows(document))
+    _sheet(
+        workbook,
+        "Dimensions",
+        (
+            "dimension",
+            "title",
+            "weight",
+            "score",
+            "level",
+            "level_name",
+            "n",
+            "mean",
+            "median",
+            "sd",
+            "consensus",
+            "dont_know",
+            "not_applicable",
+            "questions",
+        ),
+        _dimension_rows(result),
+    )
+    _sheet(
+        workbook,
+        "Questions",
+        (
+            "question_id",
+            "dimension",
+            "type",
+            "question",
+            "scored",
+            "n",
+            "mean",
+            "median",
+            "sd",
+            "consensus",
+            "dont_know",
+            "not_applicable",
+            "unanswered",
+            "hidden",
+            "distribution",
+        ),
+        _question_rows(data),
+    )
+    _sheet(workbook, "Answers", CSV_COLUMNS, answer_rows(data))
+    _sheet(
+        workbook,
+        "Outcomes",
+        (
+            "question_id",
+            "metric",
+            "question",
+            "unit",
+            "source",
+            "value",
+            "n",
+            "ci_low",
+            "ci_high",
+            "detail",
+            "reported_n",
+            "reported_median",
+            "reported_low",
+            "reported_high",
+        ),
+        _outcome_rows(result),
+    )
+    _sheet(
+        workbook,
+        "Recommendations",
+        (
+            "recommendation_id",
+            "title",
+            "dimension",
+            "priority",
+            "reason",
+            "dimension_level",
+            "gap",
+            "trigger_share",
+            "effort",
+            "impact",
+            "horizon_days",
+            "roadmap_horizon_days",
+            "owner",
+            "action",
+            "kpis",
+            "benefits",
+            "depends_on",
+        ),
+        _recommendation_rows(result),
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---- file names
+
+
+def filename(data: ExportData, extension: str) -> str:
+    """A download name safe in any header and file system: ASCII letters, digits and dashes only."""
+    assessment = data.document.assessment
+    ascii_title = unicodedata.normalize("NFKD", assessment.title).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:FILENAME_STEM_MAX].strip("-")
+    return f"{stem or 'assessment'}-{assessment.id[:8]}.{extension}"
