@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     # The address people reach the service at; respondent links are built from it.
     base_url: str = "http://127.0.0.1:8000"
+    # Cookies only over HTTPS (Secure, `__Host-` prefix) and HSTS; on unless in development or tests.
+    secure_cookies_setting: bool | None = Field(default=None, validation_alias="CENTRICITY_SECURE_COOKIES")
     # Each app instance runs a webhook sender thread; instances share the queue safely.
     # Off for tests (they call `deliver_due` themselves) or to run delivery elsewhere.
     webhook_sender: bool = True
@@ -77,6 +79,17 @@ class Settings(BaseSettings):
         # a restart, which is acceptable there and never silently shared between machines.
         self.secret_key = secrets.token_urlsafe(32)
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.secure_cookies_setting is not None:
+            return self.secure_cookies_setting
+        return self.environment == "production"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
+        return "__Host-centricity-session" if self.secure_cookies else "centricity-session"
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,16 +1,24 @@
-"""Run every benchmark and print its figures: `python -m bench` (or `make bench`)."""
+"""Run the benchmarks and print their figures: `python -m bench` (or `make bench`); `python -m bench api` runs one."""
 
 from __future__ import annotations
 
 import platform
+import sys
 
-from bench import scoring
+from bench import api, scoring
+
+BENCHMARKS = {"scoring": scoring.run, "api": api.run}
 
 
 def main() -> None:
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    for line in scoring.run():
-        print(line)
+    for name in chosen:
+        for line in BENCHMARKS[name]():
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

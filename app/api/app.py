@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.api import errors
+from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
 from app.api.routes import api_keys, assessments, exports, organizations, questionnaires, respond, webhooks
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
 from app.services import webhook_sender
+from app.settings import get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -44,6 +46,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    if get_settings().is_sqlite:
+        app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
     api = APIRouter(prefix=API_PREFIX)
     for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks):
         api.include_router(module.router)

@@ -368,3 +368,36 @@ class WebhookDelivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _optional_at()
     created_at: datetime = _created_at()
     delivered_at: datetime | None = _optional_at()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, only its SHA-256 is stored.
+
+    A new row at every login (a fresh session id) and deleting it at logout makes the old
+    cookie worthless, whatever a browser keeps.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
+    token_hash: str = Field(unique=True, max_length=SHA256_HEX_LENGTH)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE", index=True, max_length=ID_LENGTH)
+    workspace_id: str = _workspace_fk()
+    csrf_token: str = Field(max_length=64, repr=False)
+    created_at: datetime = _created_at()
+    last_seen_at: datetime = _created_at()
+    expires_at: datetime = Field(sa_type=AwareDateTime, nullable=False)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, counted per email and per client address to slow down password guessing.
+
+    Kept in the database so that the limit holds across worker processes and instances.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index(None, "subject", "at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
+    subject: str = Field(max_length=EMAIL_MAX + 6)  # "email:<address>" or "ip:<address>"
+    at: datetime = _created_at()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import Assessment, AssessmentStatus, utc_now
@@ -19,7 +20,9 @@ EDITABLE = {"title", "target_level", "opens_at", "closes_at", "anonymity", "min_
 
 def get(session: Session, principal: Principal, assessment_id: str) -> Assessment:
     assessment = session.exec(
-        select(Assessment).where(Assessment.id == assessment_id, Assessment.workspace_id == principal.workspace_id)
+        select(Assessment)
+        .options(without_snapshot())
+        .where(Assessment.id == assessment_id, Assessment.workspace_id == principal.workspace_id)
     ).first()
     if assessment is None:
         raise NotFound("no such assessment")
@@ -27,7 +30,12 @@ def get(session: Session, principal: Principal, assessment_id: str) -> Assessmen
 
 
 def questionnaire_of(assessment: Assessment) -> Questionnaire:
-    return questionnaires.from_snapshot(assessment.questionnaire_snapshot, assessment.questionnaire_hash)
+    return questionnaires.from_snapshot(lambda: assessment.questionnaire_snapshot, assessment.questionnaire_hash)
+
+
+def without_snapshot() -> Any:
+    """Query option: leave the snapshot column out until it is read (see `questionnaire_of`)."""
+    return defer(Assessment.questionnaire_snapshot)  # type: ignore[arg-type]
 
 
 def list_page(
@@ -44,7 +52,12 @@ def list_page(
     if status is not None:
         conditions.append(Assessment.status == status)
     total = session.exec(select(func.count()).select_from(Assessment).where(*conditions)).one()
-    query = select(Assessment).where(*conditions).order_by(col(Assessment.created_at).desc(), col(Assessment.id))
+    query = (
+        select(Assessment)
+        .options(without_snapshot())
+        .where(*conditions)
+        .order_by(col(Assessment.created_at).desc(), col(Assessment.id))
+    )
     return list(session.exec(query.limit(limit).offset(offset)).all()), total
 
 

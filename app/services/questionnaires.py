@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from app.questionnaire.library import find_questionnaire, load_all
@@ -36,14 +37,15 @@ def snapshot_of(questionnaire: Questionnaire) -> dict[str, Any]:
     return questionnaire.model_dump(mode="json", by_alias=True)
 
 
-def from_snapshot(snapshot: dict[str, Any], content_hash: str) -> Questionnaire:
-    """The questionnaire an assessment pinned, parsed once per process (validation is not free)."""
+def from_snapshot(load_snapshot: Callable[[], dict[str, Any]], content_hash: str) -> Questionnaire:
+    """The questionnaire an assessment pinned, parsed once per process (validation is not free).
+    The snapshot is loaded only on a cache miss: it is the largest value an assessment holds."""
     with _lock:
         cached = _snapshots.get(content_hash)
         if cached is not None:
             _snapshots.move_to_end(content_hash)
             return cached
-    questionnaire = Questionnaire.model_validate(snapshot)
+    questionnaire = Questionnaire.model_validate(load_snapshot())
     if questionnaire.content_hash() != content_hash:
         raise RuntimeError(f"stored questionnaire snapshot does not match its hash {content_hash}")
     with _lock:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select, update
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, utc_now
 from app.questionnaire.models import Questionnaire
@@ -147,13 +147,18 @@ class RespondentContext:
 
 def by_token(session: Session, token: str, *, for_update: bool = False) -> RespondentContext:
     """The respondent a link token belongs to; any token that is not valid is simply not found."""
-    query = select(Respondent).where(Respondent.token_hash == digest(token))
+    query = (
+        select(Respondent, Assessment)
+        .join(Assessment, col(Assessment.id) == col(Respondent.assessment_id))
+        .options(assessments.without_snapshot())
+        .where(Respondent.token_hash == digest(token))
+    )
     if for_update:  # serializes saves of one respondent on PostgreSQL; SQLite already runs one writer
-        query = query.with_for_update()
-    respondent = session.exec(query).first()
-    if respondent is None:
+        query = query.with_for_update(of=Respondent)
+    found = session.exec(query).first()
+    if found is None:
         raise NotFound("this link is not valid")
-    assessment = session.exec(select(Assessment).where(Assessment.id == respondent.assessment_id)).one()
+    respondent, assessment = found
     return RespondentContext(respondent, assessment, assessments.questionnaire_of(assessment))
 
 
@@ -181,8 +186,14 @@ def save_answers(
     _ensure_writable(context)
     questionnaire = context.questionnaire
     by_id = {q.id: q for q in questionnaire.questions}
-    stored = answers_of(session, [context.respondent.id])[context.respondent.id]
-    merged: dict[str, Any] = {q: a.value for q, a in stored.items()}
+    # Plain rows, not ORM objects: a save reads every stored answer, and most are left as they are.
+    stored = {
+        question_id: (answer_id, value)
+        for answer_id, question_id, value in session.exec(
+            select(Answer.id, Answer.question_id, Answer.value).where(Answer.respondent_id == context.respondent.id)
+        ).all()
+    }
+    merged: dict[str, Any] = {q: value for q, (_, value) in stored.items()}
     problems = []
     for question_id, value in answers.items():
         question = by_id.get(question_id)
@@ -213,23 +224,21 @@ def save_answers(
         raise InvalidInput(f"answers refused for {names}; nothing was saved", problems)
 
     now = utc_now()
-    for question_id, row in stored.items():
+    gone = [answer_id for q, (answer_id, _) in stored.items() if q not in merged or not visible[q]]
+    if gone:
+        session.exec(delete(Answer).where(col(Answer.id).in_(gone)))
+    for question_id in set(answers) | set(comments):
         if question_id not in merged or not visible[question_id]:
-            session.delete(row)
-    for question_id, value in merged.items():
-        if not visible[question_id]:
             continue
-        existing = stored.get(question_id)
-        if existing is None:
-            row = Answer(respondent_id=context.respondent.id, question_id=question_id, value=value)
-            session.add(row)
-        else:
-            row = existing
-        if existing is not None and question_id in answers:
-            row.value = value
-            row.updated_at = now
+        changes: dict[str, Any] = {}
+        if question_id in answers:
+            changes.update(value=merged[question_id], updated_at=now)
         if question_id in comments:
-            row.comment = comments[question_id] or None
+            changes["comment"] = comments[question_id] or None
+        if question_id in stored:
+            session.exec(update(Answer).where(col(Answer.id) == stored[question_id][0]).values(**changes))
+        else:
+            session.add(Answer(respondent_id=context.respondent.id, question_id=question_id, **changes))
     respondent = context.respondent
     respondent.started_at = respondent.started_at or now
     respondent.last_seen_at = now

@@ -107,6 +107,7 @@ def organization_trend(session: Session, principal: Principal, organization_id: 
     organization = organizations.get(session, principal, organization_id)
     runs = session.exec(
         select(Assessment)
+        .options(assessments.without_snapshot())
         .where(
             Assessment.workspace_id == principal.workspace_id,
             Assessment.organization_id == organization.id,
@@ -164,6 +165,7 @@ def benchmark(
     assessment = assessments.get(session, principal, assessment_id)
     query = (
         select(Assessment)
+        .options(assessments.without_snapshot())
         .join(Organization, col(Organization.id) == col(Assessment.organization_id))
         .where(
             Assessment.workspace_id == principal.workspace_id,

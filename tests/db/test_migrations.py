@@ -26,6 +26,8 @@ APP_TABLES = {
     "audit_events",
     "webhooks",
     "webhook_deliveries",
+    "web_sessions",
+    "login_attempts",
 }
 
 
