@@ -14,17 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
-from app.db.engine import create_db_engine
+from app.api.app import create_app
+from app.db.engine import create_db_engine, get_engine
 from app.db.migrate import upgrade_to_head
 from app.questionnaire.concepts import ConceptRegistry
 from app.questionnaire.library import default_concepts
 from app.questionnaire.loader import load_questionnaire_file
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import Respondent
-from app.settings import Settings
+from app.settings import Settings, get_settings
+from tests.api.conftest import Tenant, make_tenant
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -101,3 +104,38 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 def backend(engine: Engine) -> str:
     return engine.dialect.name
+
+
+# ---- the application on a migrated database, and API clients of two workspaces
+
+
+@pytest.fixture
+def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app's settings and engine pointed at a fresh database migrated to head."""
+    upgrade_to_head(database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CENTRICITY_ENVIRONMENT", "test")
+    # Tests that need webhook deliveries run the sender themselves, step by step.
+    monkeypatch.setenv("CENTRICITY_WEBHOOK_SENDER", "false")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield database_url
+    get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def client(app_database: str) -> Iterator[TestClient]:
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenant(client: TestClient) -> Tenant:
+    return make_tenant(client, "Acme Consulting")
+
+
+@pytest.fixture
+def other_tenant(client: TestClient) -> Tenant:
+    return make_tenant(client, "Rival Partners")

@@ -17,6 +17,7 @@ from app.db.engine import get_engine
 from app.db.migrate import is_at_head
 from app.services import webhook_sender
 from app.settings import get_settings
+from app.web.app import mount_web
 
 API_PREFIX = "/api/v1"
 
@@ -52,6 +53,7 @@ def create_app() -> FastAPI:
     for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks):
         api.include_router(module.router)
     app.include_router(api)
+    mount_web(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,6 +48,16 @@ class ErrorBody(BaseModel):
     detail: ErrorDetail
 
 
+HtmlRenderer = Callable[[Request, int, str, dict[str, str] | None], Response]
+_html_renderer: HtmlRenderer | None = None
+
+
+def render_html_errors_with(renderer: HtmlRenderer) -> None:
+    """Pages outside /api/ get their errors as HTML from `renderer` (the web app's error page)."""
+    global _html_renderer
+    _html_renderer = renderer
+
+
 def error_response(status: int, name: str, message: str, problems: Any = None, headers: Any = None) -> JSONResponse:
     body = {"error": name, "detail": {"message": message, "problems": problems or []}}
     return JSONResponse(status_code=status, content=body, headers=headers)
@@ -59,29 +70,40 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
+def _respond(
+    request: Request, status: int, name: str, message: str, problems: Any = None, headers: Any = None
+) -> Response:
+    if _html_renderer is not None and not request.url.path.startswith("/api/") and request.url.path != "/openapi.json":
+        return _html_renderer(request, status, message, headers)
+    return error_response(status, name, message, problems, headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    async def service_error(request: Request, exc: ServiceError) -> Response:
         problems = exc.detail if isinstance(exc.detail, list) else []
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return error_response(exc.status_code, exc.name, exc.message, problems, headers)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers = {"Retry-After": str(retry_after)}
+        return _respond(request, exc.status_code, exc.name, exc.message, problems, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-        return error_response(422, "ValidationError", f"the request is not valid: {summary}", problems)
+        return _respond(request, 422, "ValidationError", f"the request is not valid: {summary}", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         name = _HTTP_NAMES.get(exc.status_code, "Error")
         message = exc.detail if isinstance(exc.detail, str) else name
-        return error_response(exc.status_code, name, message, headers=getattr(exc, "headers", None))
+        return _respond(request, exc.status_code, name, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "InternalError", "something went wrong on our side; nothing was changed")
+        return _respond(request, 500, "InternalError", "something went wrong on our side; nothing was changed")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, utc_now
 from app.questionnaire.models import Questionnaire
@@ -296,3 +296,17 @@ def push_response(
     context = RespondentContext(respondent, assessment, assessments.questionnaire_of(assessment))
     save_answers(session, context, answers, comments)
     return submit(session, context, actor=principal.actor)
+
+
+def counts(session: Session, assessment_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(respondents, submitted) for each assessment, in one query."""
+    found: dict[str, tuple[int, int]] = {a: (0, 0) for a in assessment_ids}
+    if assessment_ids:
+        rows = session.exec(
+            select(Respondent.assessment_id, func.count(), func.count(col(Respondent.submitted_at)))
+            .where(col(Respondent.assessment_id).in_(assessment_ids))
+            .group_by(col(Respondent.assessment_id))
+        ).all()
+        for assessment_id, invited, submitted in rows:
+            found[assessment_id] = (invited, submitted)
+    return found

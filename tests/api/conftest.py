@@ -3,41 +3,13 @@ with workspaces and API keys made through the services."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app.api.app import create_app
-from app.db.engine import get_engine
-from app.db.migrate import upgrade_to_head
 from app.db.session import session_scope
 from app.services import accounts
-from app.settings import get_settings
-
-
-@pytest.fixture
-def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The app's settings and engine pointed at a fresh database migrated to head."""
-    upgrade_to_head(database_url)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CENTRICITY_ENVIRONMENT", "test")
-    # Tests that need webhook deliveries run the sender themselves, step by step.
-    monkeypatch.setenv("CENTRICITY_WEBHOOK_SENDER", "false")
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield database_url
-    get_engine().dispose()
-    get_engine.cache_clear()
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def client(app_database: str) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 @dataclass
@@ -107,16 +79,6 @@ def make_tenant(client: TestClient, name: str) -> Tenant:
         _record, key = accounts.create_api_key(session, workspace.id, "tests", actor="tests")
         workspace_id = workspace.id
     return Tenant(workspace_id, key, client)
-
-
-@pytest.fixture
-def tenant(client: TestClient) -> Tenant:
-    return make_tenant(client, "Acme Consulting")
-
-
-@pytest.fixture
-def other_tenant(client: TestClient) -> Tenant:
-    return make_tenant(client, "Rival Partners")
 
 
 # Complete answers to the pulse questionnaire: every level and option chosen so that the scores are
