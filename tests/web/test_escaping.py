@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -9,6 +11,7 @@ from starlette.requests import Request
 
 from app.web.templating import TEMPLATES_DIR, environment
 
+# Shared with the tests/web/hostile_*.py modules.
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
 
 
@@ -27,7 +30,7 @@ def _request() -> Request:
     return Request({"type": "http", "app": app, "router": app.router, "path": "/", "headers": [], "query_string": b""})
 
 
-CONTEXTS = {
+_OWN_CONTEXTS = {
     "web/error.html": {
         "heading": HOSTILE,
         "message": HOSTILE,
@@ -59,6 +62,18 @@ CONTEXTS = {
         "organization_total": 1,
     },
 }
+
+
+def _all_contexts() -> dict[str, dict[str, object]]:
+    """These contexts plus those of every `tests/web/hostile_*.py` module (one per group of pages)."""
+    contexts: dict[str, dict[str, object]] = dict(_OWN_CONTEXTS)
+    for module_path in sorted(Path(__file__).parent.glob("hostile_*.py")):
+        module = importlib.import_module(f"tests.web.{module_path.stem}")
+        contexts.update(module.CONTEXTS)
+    return contexts
+
+
+CONTEXTS = _all_contexts()
 
 
 def test_every_page_template_has_a_hostile_context_here() -> None:
