@@ -14,7 +14,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-SQLITE_CONCURRENT_REQUESTS = 16
+SQLITE_CONCURRENT_REQUESTS = 4
 _UNLIMITED_PATHS = ("/healthz", "/static/")
 
 

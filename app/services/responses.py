@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, func, select, update
@@ -22,6 +23,7 @@ from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 MAX_INVITES_PER_CALL = 1000
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 COMMENT_MAX = 2000
 
 
@@ -109,7 +111,11 @@ def answers_of(session: Session, respondent_ids: Sequence[str]) -> dict[str, dic
 
 
 def progress_of(questionnaire: Questionnaire, values: Mapping[str, Any]) -> Progress:
-    visible = visibility(questionnaire, values)
+    return progress_from(questionnaire, values, visibility(questionnaire, values))
+
+
+def progress_from(questionnaire: Questionnaire, values: Mapping[str, Any], visible: Mapping[str, bool]) -> Progress:
+    """Progress given the answers and the visibility they produce (computed once by the caller)."""
     required = [q.id for q in questionnaire.questions if q.required and visible[q.id]]
     missing = [qid for qid in required if qid not in values]
     return Progress(
@@ -240,10 +246,14 @@ def save_answers(
         else:
             session.add(Answer(respondent_id=context.respondent.id, question_id=question_id, **changes))
     respondent = context.respondent
-    respondent.started_at = respondent.started_at or now
-    respondent.last_seen_at = now
+    if respondent.started_at is None:
+        respondent.started_at = now
+    # Progress lists show "last seen" to the minute; writing it on every autosave would add
+    # a row update to each keystroke-sized save.
+    if respondent.last_seen_at is None or now - respondent.last_seen_at > LAST_SEEN_RESOLUTION:
+        respondent.last_seen_at = now
     session.flush()
-    return progress_of(questionnaire, {q: v for q, v in merged.items() if visible[q]})
+    return progress_from(questionnaire, {q: v for q, v in merged.items() if visible[q]}, visible)
 
 
 def submit(session: Session, context: RespondentContext, actor: str | None = None) -> Respondent:
