@@ -36,6 +36,9 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+READ_ONLY_OPTION = "centricity_read_only"
+
+
 def create_db_engine(url: str | URL | None = None, *, settings: Settings | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: the settings' database); `options` go to `create_engine` and win.
 
@@ -92,7 +95,12 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A connection marked read-only begins deferred: in WAL mode it then takes no lock
+        # at all and never waits for writers. It must not write (see session.read_session).
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=1)

@@ -12,13 +12,20 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.db.engine import get_engine
+from app.db.engine import READ_ONLY_OPTION, get_engine
 
 
 def get_session() -> Iterator[Session]:
     """A session for one request (a FastAPI dependency); whatever was not committed is rolled back."""
     with Session(get_engine()) as session:
         yield session
+
+
+def read_session(engine: Engine | None = None) -> Session:
+    """A session for reads only. On SQLite its transactions take no write lock (they begin deferred,
+    and WAL readers never wait for the writer); a write through it would fail or deadlock, so
+    use it only to look things up before a short write transaction elsewhere."""
+    return Session((engine or get_engine()).execution_options(**{READ_ONLY_OPTION: True}))
 
 
 @contextmanager

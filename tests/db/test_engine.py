@@ -103,3 +103,23 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(migrated_engin
     with session_scope(migrated_engine) as session:
         assert session.exec(select(Answer)).all() == []
         assert session.get(Respondent, respondent_id) is not None
+
+
+def test_a_read_session_reads_while_a_writer_holds_the_lock(sqlite_engine: Engine) -> None:
+    from app.db.session import read_session
+
+    with sqlite_engine.begin() as setup:
+        setup.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        setup.exec_driver_sql("INSERT INTO notes (body) VALUES ('committed')")
+    writer = sqlite_engine.connect()
+    transaction = writer.begin()  # BEGIN IMMEDIATE: the write lock is held until commit
+    writer.exec_driver_sql("INSERT INTO notes (body) VALUES ('uncommitted')")
+    try:
+        with read_session(sqlite_engine) as reading:
+            # a normal session would wait for the lock here (busy timeout); a read session sees the
+            # last committed state at once
+            rows = reading.connection().exec_driver_sql("SELECT body FROM notes").scalars().all()
+        assert rows == ["committed"]
+    finally:
+        transaction.rollback()
+        writer.close()

@@ -17,6 +17,7 @@ from app.api.schemas import (
     SavedAnswers,
     SubmittedPublic,
 )
+from app.db.session import read_session
 from app.db.tables import AssessmentStatus
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
@@ -93,11 +94,12 @@ def _question(question: Any, questionnaire: Any) -> RespondQuestion:
 
 
 @router.get("/{token}", response_model=RespondView)
-def get_form(token: str, session: SessionDep) -> RespondView:
+def get_form(token: str) -> RespondView:
     """The questions this respondent sees (conditions applied), their saved answers and progress."""
-    context = responses.by_token(session, token)
-    values, comments = responses.stored_values(session, context.respondent.id)
-    return respond_view(context, values, comments)
+    with read_session() as reading:
+        context = responses.by_token(reading, token)
+        values, comments = responses.stored_values(reading, context.respondent.id)
+        return respond_view(context, values, comments)
 
 
 @router.put("/{token}/answers", response_model=SavedAnswers)
