@@ -146,6 +146,25 @@ def create_user(
         _fail(exc.message)
 
 
+@cli.command()
+def demo() -> None:
+    """Create a demo workspace with a realistic client and results to explore; run again to see the login."""
+    from app.db.migrate import upgrade_to_head
+    from app.db.session import session_scope
+    from app.services import demo as demo_service
+
+    upgrade_to_head()
+    with session_scope() as session:
+        info = demo_service.create_demo(session)
+    if info.created:
+        typer.echo(f"Created the demo workspace '{info.workspace}'.")
+    else:
+        typer.echo(f"The demo workspace '{info.workspace}' already exists; nothing was changed.")
+    typer.echo(f"Sign in at /login with {info.email} and the password {info.password}")
+    if info.results_path:
+        typer.echo(f"Results of the current assessment: {info.results_path}")
+
+
 api_key_cli = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 cli.add_typer(api_key_cli, name="api-key")
 
