@@ -12,14 +12,14 @@ from starlette.responses import Response
 from app.api import errors
 from app.web.deps import SignInRequired
 from app.web.errors import error_page
-from app.web.routes import auth, dashboard, respondent, results
+from app.web.routes import auth, dashboard, manage, respondent, results, settings_pages
 from app.web.security import SecurityHeaders
 from app.web.templating import STATIC_DIR
 
 
 def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, dashboard, respondent, results):
+    for module in (auth, dashboard, manage, settings_pages, respondent, results):
         app.include_router(module.router)
     errors.render_html_errors_with(error_page)
     app.add_middleware(SecurityHeaders)
