@@ -7,6 +7,7 @@ printed report can lay out the same view.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -183,7 +184,14 @@ def results_view(
     ]
     view["min_group_size"] = result.breakdowns.min_group_size
     view["gaps"] = _gaps(questionnaire, result, titles)
-    view["outcomes"] = [_outcome(o) for o in result.outcomes]
+    outcomes = [_outcome(o) for o in result.outcomes]
+    # Two questions can measure one concept (engagement score and employee retention); their
+    # shared concept title would not tell them apart, so those are named by their question.
+    names = Counter(o["name"] for o in outcomes)
+    for shown_outcome in outcomes:
+        if names[shown_outcome["name"]] > 1:
+            shown_outcome["name"] = shown_outcome["question"]
+    view["outcomes"] = outcomes
     view["comparison"] = _comparison(previous) if previous else None
     view["benchmark"] = _benchmark(benchmark, titles) if benchmark else None
     view["recommendations"] = [_recommendation(r, titles, questionnaire) for r in result.recommendations]
