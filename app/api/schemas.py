@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, AssessmentStatus
+from app.services.responses import Progress
 
 T = TypeVar("T")
 
@@ -169,6 +170,15 @@ class ProgressPublic(BaseModel):
     required: int
     required_answered: int
     share: float
+
+    @classmethod
+    def of(cls, progress: Progress) -> ProgressPublic:
+        return cls(
+            answered=progress.answered,
+            required=progress.required,
+            required_answered=progress.required_answered,
+            share=progress.share,
+        )
 
 
 class RespondentPublic(BaseModel):

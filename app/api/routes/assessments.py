@@ -24,7 +24,7 @@ from app.db.tables import AssessmentStatus, Respondent
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
 from app.services import assessments, responses, results
-from app.services.responses import Invitee, Progress
+from app.services.responses import Invitee
 from app.services.results import Benchmark
 from app.settings import get_settings
 
@@ -95,15 +95,6 @@ def close_assessment(assessment_id: str, session: SessionDep, principal: Princip
     return AssessmentPublic.model_validate(assessment)
 
 
-def _progress(progress: Progress) -> ProgressPublic:
-    return ProgressPublic(
-        answered=progress.answered,
-        required=progress.required,
-        required_answered=progress.required_answered,
-        share=progress.share,
-    )
-
-
 def _status(respondent: Respondent) -> str:
     if respondent.submitted_at is not None:
         return "submitted"
@@ -158,7 +149,7 @@ def list_respondents(
             started_at=r.started_at,
             submitted_at=r.submitted_at,
             status=_status(r),
-            progress=_progress(progress),
+            progress=ProgressPublic.of(progress),
         )
         for r, progress in rows
     ]

@@ -22,18 +22,9 @@ from app.db.tables import AssessmentStatus
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
 from app.services import assessments, responses
-from app.services.responses import Progress, RespondentContext
+from app.services.responses import RespondentContext
 
 router = APIRouter(prefix="/respond", tags=["respond"])
-
-
-def _progress(progress: Progress) -> ProgressPublic:
-    return ProgressPublic(
-        answered=progress.answered,
-        required=progress.required,
-        required_answered=progress.required_answered,
-        share=progress.share,
-    )
 
 
 def _status(context: RespondentContext) -> str:
@@ -75,7 +66,7 @@ def respond_view(context: RespondentContext, values: dict[str, Any], comments: d
         sections=sections,
         answers={q: v for q, v in values.items() if visible.get(q)},
         comments=comments,
-        progress=_progress(progress),
+        progress=ProgressPublic.of(progress),
         missing_required=progress.missing_required,
     )
 
@@ -112,7 +103,7 @@ def save_answers(
     def work() -> tuple[int, SavedAnswers]:
         progress = responses.save_answers(session, context, body.answers, body.comments)
         return 200, SavedAnswers(
-            saved=len(body.answers), progress=_progress(progress), missing_required=progress.missing_required
+            saved=len(body.answers), progress=ProgressPublic.of(progress), missing_required=progress.missing_required
         )
 
     return run_once(session, request, f"respondent:{context.respondent.id}", key, body.model_dump(), work)
