@@ -9,13 +9,8 @@ value acknowledged for it, read back both through the API and straight from the 
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +25,7 @@ from sqlmodel import col, select
 from app.db.session import session_scope
 from app.db.tables import Answer
 from tests.api.conftest import Tenant, make_tenant
+from tests.live_server import serving
 
 pytestmark = pytest.mark.slow
 
@@ -47,62 +43,16 @@ SAME_RESPONDENT_ROUNDS = 10
 # SQLite busy timeout is 15 s), a whole run at most RUN_TIMEOUT.
 REQUEST_TIMEOUT = 30.0
 RUN_TIMEOUT = 120.0
-SERVER_START_TIMEOUT = 30.0
-SERVER_STOP_TIMEOUT = 15.0
 
 
 # ---- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _log_tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
-
-
 @pytest.fixture
 def server(app_database: str, tmp_path: Path) -> Iterator[str]:
-    """`centricity serve` on a free loopback port against the test database; its base URL. Stopped at teardown."""
-    port = _free_port()
-    log = tmp_path / "server.log"
-    centricity = Path(sys.executable).with_name("centricity")
-    # app_database put DATABASE_URL and the test environment into os.environ; the server inherits them.
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(centricity), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, base_url, log)
+    """`centricity serve` against the test database (app_database put its URL into os.environ)."""
+    with serving(tmp_path / "server.log") as base_url:
         yield base_url
-    finally:
-        process.terminate()  # uvicorn shuts down gracefully on SIGTERM
-        try:
-            process.wait(timeout=SERVER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=SERVER_STOP_TIMEOUT)
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{_log_tail(log)}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    pytest.fail(f"the server was not ready within {SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}")
 
 
 @pytest.fixture

@@ -12,10 +12,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +23,7 @@ import pytest
 from app.db.engine import get_engine
 from app.settings import get_settings
 from tests.api.conftest import Tenant, make_tenant
+from tests.live_server import free_port, serving
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
@@ -51,8 +48,6 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
 ]
 
-SERVER_START_TIMEOUT = 30.0
-SERVER_STOP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = 30.0
 # Playwright's own waits (clicks, navigations, expect): long enough for a loaded CI machine, short
 # enough that a hung page fails the test in seconds rather than minutes.
@@ -64,16 +59,6 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
 
 
 # ---- the server
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _log_tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
 
 
 @dataclass
@@ -100,7 +85,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
     same file, so tests set up workspaces and users through the services; both are restored after.
     It asks for the browser first only so that a machine without one skips without starting a server."""
     folder = tmp_path_factory.mktemp("browser")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     environment = {
         "DATABASE_URL": f"sqlite:///{folder / 'centricity.db'}",
@@ -114,44 +99,14 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         patch.setenv(name, value)
     get_settings.cache_clear()
     get_engine.cache_clear()
-    log = folder / "server.log"
-    centricity = Path(sys.executable).with_name("centricity")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(centricity), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
     try:
-        _wait_until_ready(process, base_url, log)
-        with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
+        with serving(folder / "server.log", port), httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
             yield LiveServer(base_url, http)
     finally:
-        process.terminate()  # uvicorn shuts down gracefully on SIGTERM
-        try:
-            process.wait(timeout=SERVER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=SERVER_STOP_TIMEOUT)
         get_engine().dispose()
         get_engine.cache_clear()
         patch.undo()
         get_settings.cache_clear()
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{_log_tail(log)}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    pytest.fail(f"the server was not ready within {SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}")
 
 
 # ---- the browser
