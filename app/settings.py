@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # Each app instance runs a webhook sender thread; instances share the queue safely.
     # Off for tests (they call `deliver_due` themselves) or to run delivery elsewhere.
     webhook_sender: bool = True
+    # When set, GET /metrics answers only `Authorization: Bearer <token>`; unset, it is open
+    # (keep it off the public address then, as the compose example's proxy does).
+    metrics_token: str | None = Field(default=None, repr=False)
+    # The level of the JSON log lines on stderr (uvicorn's and the app's alike).
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("database_url")
     @classmethod
@@ -78,6 +83,26 @@ class Settings(BaseSettings):
         # Development and tests get a fresh key per process: nothing signed with it survives
         # a restart, which is acceptable there and never silently shared between machines.
         self.secret_key = secrets.token_urlsafe(32)
+        return self
+
+    @model_validator(mode="after")
+    def _require_https_in_production(self) -> Settings:
+        # Sessions and CSRF cookies sent over plain HTTP can be read and replayed by anyone on
+        # the path; respondent links on an http:// address leak the same way.
+        if self.environment != "production":
+            return self
+        if self.secure_cookies_setting is False:
+            raise ValueError(
+                "CENTRICITY_SECURE_COOKIES=false is refused when CENTRICITY_ENVIRONMENT=production: "
+                "serve the app over HTTPS (e.g. behind a TLS-terminating proxy) and unset CENTRICITY_SECURE_COOKIES "
+                "or set it to true; for a plain-HTTP trial use CENTRICITY_ENVIRONMENT=development"
+            )
+        if not self.base_url.lower().startswith("https://"):
+            raise ValueError(
+                "CENTRICITY_BASE_URL must be an https:// address when CENTRICITY_ENVIRONMENT=production "
+                "(the address people reach the service at, which respondent links are built on), "
+                "e.g. CENTRICITY_BASE_URL=https://centricity.example.com"
+            )
         return self
 
     @property

@@ -116,6 +116,7 @@ def test_secure_cookie_settings_outside_development(monkeypatch: object) -> None
     try:
         patch.setenv("CENTRICITY_ENVIRONMENT", "production")
         patch.setenv("CENTRICITY_SECRET_KEY", "x" * 40)
+        patch.setenv("CENTRICITY_BASE_URL", "https://centricity.example.com")
         get_settings.cache_clear()
         settings = get_settings()
         assert settings.secure_cookies and settings.session_cookie_name == "__Host-centricity-session"
