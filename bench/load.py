@@ -1,0 +1,272 @@
+"""Load: many respondents at once, each completing the flagship questionnaire page by page over HTTP.
+
+Each respondent is an asyncio task with its own connection, doing what the web pages do:
+open the form (`GET /api/v1/respond/{token}`), then for every page (one per dimension, the
+outcome figures last) read the form again and save that page's answers
+(`PUT .../answers` with an `Idempotency-Key`), read the form once more to review, and
+submit (`POST .../submit`). Answers come from `bench.scoring.synthetic_respondents`
+(conditions respected), so every request is one the server must accept.
+
+Bounded: each request waits at most REQUEST_TIMEOUT and the whole run stops at DEADLINE;
+a respondent stops at its first failed request (an error, or a status that is not 2xx).
+The figures: latency percentiles over every request, throughput, errors.
+
+`python -m bench load` runs it by hand against a fresh SQLite file and checks afterwards
+that every acknowledged answer is in the database. tests/proof drives the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from app.db.engine import create_db_engine
+from app.db.migrate import upgrade_to_head
+from app.db.tables import Answer, Respondent
+from app.questionnaire.library import find_questionnaire
+from app.questionnaire.models import Questionnaire
+from app.security import digest
+from bench.api import open_assessment, served
+from bench.scoring import synthetic_respondents
+
+QUESTIONNAIRE = "customer-centricity"
+RESPONDENTS = 100
+REQUEST_TIMEOUT = 30.0
+DEADLINE = 300.0
+
+
+@dataclass
+class Sent:
+    """One request as the client saw it: what it sent and, if it got one, the response."""
+
+    method: str
+    path: str
+    body: Any
+    idempotency_key: str | None
+    status: int | None = None
+    response: Any = None
+    seconds: float | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class RespondentRun:
+    """One respondent's way through the questionnaire, as far as it got."""
+
+    token: str
+    pages: list[dict[str, Any]]  # answers per page, in page order
+    acknowledged: dict[str, Any] = field(default_factory=dict)  # question -> value of saves that got a 2xx
+    sent: list[Sent] = field(default_factory=list)
+    submitted: bool = False
+
+    @property
+    def last_save(self) -> Sent | None:
+        saves = [s for s in self.sent if s.method == "PUT"]
+        return saves[-1] if saves else None
+
+    @property
+    def planned_answers(self) -> dict[str, Any]:
+        return {q: v for page in self.pages for q, v in page.items()}
+
+
+@dataclass
+class LoadReport:
+    respondents: list[RespondentRun]
+    seconds: float
+    errors: list[str]
+    stopped_at_deadline: bool = False
+
+    @property
+    def latencies(self) -> list[float]:
+        return sorted(s.seconds for r in self.respondents for s in r.sent if s.seconds is not None)
+
+    @property
+    def requests(self) -> int:
+        return sum(len(r.sent) for r in self.respondents)
+
+    def percentile(self, share: float) -> float:
+        """Nearest-rank percentile of the request latencies, in seconds."""
+        latencies = self.latencies
+        if not latencies:
+            return 0.0
+        return latencies[max(0, math.ceil(share * len(latencies)) - 1)]
+
+    def figures(self) -> dict[str, Any]:
+        answered = sum(len(r.acknowledged) for r in self.respondents)
+        return {
+            "respondents": len(self.respondents),
+            "submitted": sum(r.submitted for r in self.respondents),
+            "requests": self.requests,
+            "answers_acknowledged": answered,
+            "seconds": round(self.seconds, 3),
+            "requests_per_second": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(self.percentile(0.50) * 1000, 1),
+            "p95_ms": round(self.percentile(0.95) * 1000, 1),
+            "p99_ms": round(self.percentile(0.99) * 1000, 1),
+            "errors": len(self.errors),
+            "stopped_at_deadline": self.stopped_at_deadline,
+        }
+
+    def lines(self) -> list[str]:
+        f = self.figures()
+        lines = [
+            f"  {f['respondents']} respondents, {f['submitted']} submitted; {f['requests']} requests "
+            f"({f['answers_acknowledged']} answers acknowledged) in {f['seconds']:.1f} s "
+            f"= {f['requests_per_second']:.0f} req/s",
+            f"  latency p50 {f['p50_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms; "
+            f"errors: {f['errors']}",
+        ]
+        lines += [f"    error: {error}" for error in self.errors[:5]]
+        if self.stopped_at_deadline:
+            lines.append(f"  stopped at the {DEADLINE:.0f} s deadline")
+        return lines
+
+
+def answer_pages(questionnaire: Questionnaire, count: int, seed: int = 2026) -> list[list[dict[str, Any]]]:
+    """For each of `count` respondents, complete answers split into the respondent's pages: one per
+    dimension in order, then the outcome figures (questions of no dimension)."""
+    pages: list[str | None] = [d.id for d in questionnaire.dimensions] + [None]
+    dimension_of = {q.id: q.dimension for q in questionnaire.questions}
+    plans = []
+    for person in synthetic_respondents(questionnaire, count, seed=seed):
+        split = [{q: v for q, v in person.answers.items() if dimension_of[q] == page} for page in pages]
+        plans.append([page for page in split if page])
+    return plans
+
+
+async def _request(http: httpx.AsyncClient, run: RespondentRun, sent: Sent) -> Sent:
+    run.sent.append(sent)
+    headers = {"Idempotency-Key": sent.idempotency_key} if sent.idempotency_key else {}
+    started = time.perf_counter()
+    response = await http.request(sent.method, sent.path, json=sent.body, headers=headers)
+    sent.seconds = time.perf_counter() - started
+    sent.status = response.status_code
+    sent.response = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+    if not sent.acknowledged:
+        raise RuntimeError(f"{sent.method} {sent.path}: {response.status_code} {response.text[:200]}")
+    return sent
+
+
+async def complete(http: httpx.AsyncClient, run: RespondentRun, on_saved: Callable[[int], None]) -> None:
+    """One respondent, page by page: read, save the page, ..., review, submit."""
+    base = f"/api/v1/respond/{run.token}"
+    await _request(http, run, Sent("GET", base, None, None))
+    for answers in run.pages:
+        await _request(http, run, Sent("GET", base, None, None))
+        save = Sent("PUT", f"{base}/answers", {"answers": answers}, str(uuid.uuid4()))
+        await _request(http, run, save)
+        run.acknowledged.update(answers)
+        on_saved(len(answers))
+    await _request(http, run, Sent("GET", base, None, None))
+    await _request(http, run, Sent("POST", f"{base}/submit", None, None))
+    run.submitted = True
+
+
+async def drive(
+    base_url: str,
+    tokens: Sequence[str],
+    pages: Sequence[list[dict[str, Any]]],
+    on_saved: Callable[[int], None] = lambda count: None,
+) -> LoadReport:
+    """Every respondent at once, each on its own connection; returns when all are done or stopped,
+    or at the DEADLINE. `on_saved(n)` is called after each acknowledged save of n answers."""
+    runs = [RespondentRun(token, list(plan)) for token, plan in zip(tokens, pages, strict=True)]
+    errors: list[str] = []
+
+    async def one(run: RespondentRun) -> None:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as http:
+            try:
+                await complete(http, run, on_saved)
+            except (httpx.HTTPError, RuntimeError, ValueError) as exc:
+                errors.append(f"respondent {run.token[:6]}…: {exc!r}"[:300])
+
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(one(run)) for run in runs]
+    _done, pending = await asyncio.wait(tasks, timeout=DEADLINE)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    seconds = time.perf_counter() - started
+    return LoadReport(runs, seconds, errors, stopped_at_deadline=bool(pending))
+
+
+# ---- what the database holds afterwards
+
+
+def stored_answers(engine: Engine, token: str) -> tuple[Respondent | None, dict[str, Any]]:
+    """The respondent of a link token and its stored answers (question -> value)."""
+    with Session(engine) as session:
+        respondent = session.exec(select(Respondent).where(Respondent.token_hash == digest(token))).first()
+        if respondent is None:
+            return None, {}
+        rows = session.exec(select(Answer.question_id, Answer.value).where(Answer.respondent_id == respondent.id))
+        return respondent, dict(rows.all())
+
+
+def missing_acknowledged(engine: Engine, runs: Sequence[RespondentRun]) -> list[str]:
+    """Every acknowledged answer that the database does not hold with the value sent (empty: none lost)."""
+    missing = []
+    for run in runs:
+        _respondent, stored = stored_answers(engine, run.token)
+        for question_id, value in run.acknowledged.items():
+            if question_id not in stored or _canonical(stored[question_id]) != _canonical(value):
+                missing.append(f"{run.token[:6]}…/{question_id}: sent {value!r}, stored {stored.get(question_id)!r}")
+    return missing
+
+
+def answer_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count(col(Answer.id)))).one())
+
+
+def _canonical(value: Any) -> Any:
+    """The value with every number as a float: 7 and 7.0 are the same answer, whatever JSON made of them."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    return value
+
+
+# ---- by hand: `python -m bench load`
+
+
+def run() -> list[str]:
+    questionnaire = find_questionnaire(QUESTIONNAIRE)
+    lines = [
+        f"load: {RESPONDENTS} respondents at once, each completing '{QUESTIONNAIRE}' "
+        f"({len(questionnaire.questions)} questions) page by page over HTTP; one uvicorn worker, SQLite file"
+    ]
+    with tempfile.TemporaryDirectory(prefix="centricity-load-") as directory:
+        database_url = f"sqlite:///{Path(directory) / 'centricity.db'}"
+        upgrade_to_head(database_url)
+        with served("app.main:app", database_url) as base_url:
+            tokens = open_assessment(base_url, database_url, RESPONDENTS)
+            report = asyncio.run(drive(base_url, tokens, answer_pages(questionnaire, RESPONDENTS)))
+        engine = create_db_engine(database_url)
+        try:
+            missing = missing_acknowledged(engine, report.respondents)
+        finally:
+            engine.dispose()
+    lines += report.lines()
+    lines.append(f"  acknowledged answers missing from the database: {len(missing)}")
+    return lines
