@@ -95,6 +95,23 @@ def compare(session: Session, principal: Principal, assessment_id: str, other_id
     return compare_results(result_of(session, current), result_of(session, other))
 
 
+def previous_run(session: Session, principal: Principal, assessment: Assessment) -> Assessment | None:
+    """The organization's most recent other assessment that ran (open or closed) and was created earlier."""
+    return session.exec(
+        select(Assessment)
+        .options(assessments.without_snapshot())
+        .where(
+            Assessment.workspace_id == principal.workspace_id,
+            Assessment.organization_id == assessment.organization_id,
+            Assessment.id != assessment.id,
+            col(Assessment.status).in_([AssessmentStatus.OPEN, AssessmentStatus.CLOSED]),
+            col(Assessment.created_at) < assessment.created_at,
+        )
+        .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
+        .limit(1)
+    ).first()
+
+
 class TrendEntry(BaseModel):
     assessment_id: str
     title: str

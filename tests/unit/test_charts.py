@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.web import charts
-from app.web.charts import Point
+from app.presentation import charts
+from app.presentation.charts import Point
 
 CENTER = Point(100.0, 100.0)
 

@@ -10,12 +10,12 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
+from app.presentation import charts
+from app.presentation.results import Previous, results_view
 from app.questionnaire.library import find_questionnaire
 from app.scoring.comparison import compare_results
 from app.scoring.engine import score_assessment
 from app.services.results import Benchmark, DimensionBenchmark
-from app.web import charts
-from app.web.routes.results import results_view
 from bench.scoring import synthetic_respondents
 from tests.web.test_escaping import HOSTILE
 
@@ -66,13 +66,8 @@ def _view() -> dict[str, Any]:
             DimensionBenchmark(id=d.id, score=d.score, percentile=50.0, peer_median=40.0) for d in result.dimensions
         ],
     )
-    previous = SimpleNamespace(
-        assessment=SimpleNamespace(
-            title=HOSTILE, status=SimpleNamespace(value=HOSTILE), closed_at=None, created_at=None
-        ),
-        comparison=comparison,
-    )
-    view: dict[str, Any] = _hostile(results_view(questionnaire, result, previous=previous, benchmark=benchmark))  # type: ignore[arg-type]
+    previous = Previous(title=HOSTILE, status=HOSTILE, date=None, comparison=comparison)
+    view: dict[str, Any] = _hostile(results_view(questionnaire, result, previous=previous, benchmark=benchmark))
     view["radar"] = _hostile_radar(len(result.dimensions))
     view["overall"]["gates"] = [{"rule": HOSTILE, "capped_at": 2, "level_name": HOSTILE, "explanation": HOSTILE}]
     view["confidence"]["reasons"] = [HOSTILE]

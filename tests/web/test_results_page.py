@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.db.session import session_scope
 from app.services import accounts, demo
-from app.web.routes import results as results_routes
+from app.presentation import results as presentation
 from app.web.templating import environment
 from tests.api.conftest import Tenant, pulse_answers
 from tests.web.conftest import Account, sign_in
@@ -29,7 +29,7 @@ def text_of(page: str) -> str:
 
 def shown(value: float | None) -> str:
     """How the page prints a score (what the test compares with the API's unrounded numbers)."""
-    return "–" if value is None else results_routes.number(value)
+    return "–" if value is None else presentation.number(value)
 
 
 # ---- the demo: every section filled in
@@ -90,7 +90,7 @@ def test_every_section_shows_the_numbers_of_the_api(
         card_text = text_of(card.group(0))
         assert f"{shown(dim['score'])} level {dim['level']} · {dim['level_name']}" in card_text
         assert f"Respondents {dim['stats']['n']}" in card_text
-        assert f"Spread (SD) {results_routes.number(dim['stats']['sd'], 1)}" in card_text
+        assert f"Spread (SD) {presentation.number(dim['stats']['sd'], 1)}" in card_text
         assert f"Don’t know {dim['dont_know']}" in card_text
         assert "What this level looks like" in card_text
 
@@ -106,7 +106,7 @@ def test_every_section_shows_the_numbers_of_the_api(
     comparison = api.get(f"/assessments/{info.current_assessment_id}/compare/{info.previous_assessment_id}").json()
     assert (
         f"Index {shown(comparison['index_previous'])} → {shown(comparison['index_current'])} "
-        f"({results_routes.signed(comparison['index_delta'])})" in text
+        f"({presentation.signed(comparison['index_delta'])})" in text
     )
 
     benchmark = api.get(f"/assessments/{info.current_assessment_id}/benchmark").json()

@@ -1,0 +1,1 @@
+"""Display values shared by the web pages and the PDF report: numbers as printed, labels, chart geometry."""
