@@ -185,6 +185,13 @@ async def drive(
     """Every respondent at once, each on its own connection; returns when all are done or stopped,
     or at the DEADLINE. `on_saved(n)` is called after each acknowledged save of n answers."""
     runs = [RespondentRun(token, list(plan)) for token, plan in zip(tokens, pages, strict=True)]
+    return await drive_runs(base_url, runs, on_saved)
+
+
+async def drive_runs(
+    base_url: str, runs: list[RespondentRun], on_saved: Callable[[int], None] = lambda count: None
+) -> LoadReport:
+    """`drive` for respondents made by the caller (for example the rest of a run cut short)."""
     errors: list[str] = []
 
     async def one(run: RespondentRun) -> None:
