@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.api import errors
 from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
-from app.api.routes import api_keys, assessments, exports, organizations, questionnaires, respond, webhooks
+from app.api.routes import api_keys, assessments, branding, exports, organizations, questionnaires, respond, webhooks
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
 from app.services import webhook_sender
@@ -50,7 +50,7 @@ def create_app() -> FastAPI:
     if get_settings().is_sqlite:
         app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks):
+    for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks, branding):
         api.include_router(module.router)
     app.include_router(api)
     mount_web(app)

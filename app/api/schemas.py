@@ -285,3 +285,43 @@ class ApiKeyPublic(BaseModel):
 
 class ApiKeyCreated(ApiKeyPublic):
     key: str = Field(description="The key itself, shown only in this response.")
+
+
+# ---- report branding
+
+
+class BrandingUpdate(_In):
+    """Fields left out stay as they are; null clears a setting."""
+
+    name: Annotated[
+        str | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=NAME_MAX,
+            description="Shown on the report cover and running header; null uses the workspace's name.",
+            examples=["Acme Consulting"],
+        ),
+    ] = None
+    accent_color: Annotated[
+        str | None,
+        Field(
+            default=None,
+            max_length=20,
+            description='"#rrggbb"; dark enough to read as text on white (contrast at least 3:1). '
+            "Null uses the report's default colour.",
+            examples=["#1f5fbf"],
+        ),
+    ] = None
+
+
+class BrandingPublic(BaseModel):
+    name: str = Field(
+        description="The name the report shows: the brand name, or the workspace's name when none is set."
+    )
+    uses_workspace_name: bool = Field(description="True when no brand name is set and `name` is the workspace's name.")
+    accent_color: str | None = Field(description='"#rrggbb" in lower case; null for the default colour.')
+    has_logo: bool
+    logo_url: str | None = Field(description="Where the logo is downloaded (with the API key); null without a logo.")
+    logo_type: str | None = Field(description="image/png or image/jpeg; null without a logo.")
+    logo_sha256: str | None = Field(description="SHA-256 of the logo file: changes exactly when the logo does.")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import logos
 from tests.api.conftest import Tenant, pulse_answers
 from tests.conftest import QUESTIONNAIRES
 
@@ -45,6 +46,13 @@ def victim_ids(client: TestClient, victim: Tenant) -> dict[str, str]:
         "other_id": other["id"],
         "key_id": key["id"],
     }
+    # Branding has no id in its routes (the key's workspace is the one): set here so that the
+    # snapshot shows no other route touched it, and the attacker's own branding shows none of it.
+    assert victim.patch("/branding", {"name": "Victim Brand", "accent_color": "#123456"}).status_code == 200
+    logo = victim.client.put(
+        "/api/v1/branding/logo", content=logos.png(), headers={**victim.headers, "Content-Type": "image/png"}
+    )
+    assert logo.status_code == 200, logo.text
     hook = victim.post("/webhooks", {"url": "https://hooks.example/centricity", "events": ["assessment.closed"]})
     if hook.status_code == 201:
         ids["webhook_id"] = hook.json()["id"]
@@ -60,6 +68,7 @@ def snapshot(victim: Tenant, ids: dict[str, str]) -> list[Any]:
         [(r["id"], r["status"]) for r in victim.get(f"/assessments/{assessment}/respondents").json()["items"]],
         victim.get(f"/assessments/{assessment}/results").json()["respondents"],
         [(k["id"], k["revoked_at"]) for k in victim.get("/api-keys").json()],
+        victim.get("/branding").json(),
     ]
 
 
@@ -88,6 +97,9 @@ def test_every_route_with_another_workspaces_id_is_404_and_changes_nothing(
     # and the attacker's own lists show none of it
     assert other_tenant.get("/organizations").json()["total"] == 0
     assert other_tenant.get("/assessments").json()["total"] == 0
+    theirs = other_tenant.get("/branding").json()
+    assert (theirs["name"], theirs["accent_color"], theirs["has_logo"]) == ("Rival Partners", None, False)
+    assert other_tenant.get("/branding/logo").status_code == 404
 
 
 def test_filtering_by_another_workspaces_organization_finds_nothing(
