@@ -15,6 +15,7 @@ from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
 from app.api.routes import api_keys, assessments, branding, exports, organizations, questionnaires, respond, webhooks
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
+from app.observability import install as install_observability
 from app.services import webhook_sender
 from app.settings import get_settings
 from app.web.app import mount_web
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     mount_web(app)
+    install_observability(app)  # last: its middleware wraps the others
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

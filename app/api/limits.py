@@ -15,7 +15,7 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 SQLITE_CONCURRENT_REQUESTS = 4
-_UNLIMITED_PATHS = ("/healthz", "/static/")
+_UNLIMITED_PATHS = ("/healthz", "/metrics", "/static/")
 
 
 class DatabaseConcurrencyLimit:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, utc_now
+from app.observability.metrics import count_answers_saved
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import AnswerError, validate_answer, visibility
 from app.security import digest, new_link_token
@@ -233,12 +234,14 @@ def save_answers(
     gone = [answer_id for q, (answer_id, _) in stored.items() if q not in merged or not visible[q]]
     if gone:
         session.exec(delete(Answer).where(col(Answer.id).in_(gone)))
+    written = 0
     for question_id in set(answers) | set(comments):
         if question_id not in merged or not visible[question_id]:
             continue
         changes: dict[str, Any] = {}
         if question_id in answers:
             changes.update(value=merged[question_id], updated_at=now)
+            written += 1
         if question_id in comments:
             changes["comment"] = comments[question_id] or None
         if question_id in stored:
@@ -253,6 +256,7 @@ def save_answers(
     if respondent.last_seen_at is None or now - respondent.last_seen_at > LAST_SEEN_RESOLUTION:
         respondent.last_seen_at = now
     session.flush()
+    count_answers_saved(session, written)
     return progress_from(questionnaire, {q: v for q, v in merged.items() if visible[q]}, visible)
 
 

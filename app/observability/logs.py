@@ -1,0 +1,113 @@
+"""Structured logs: one JSON object per line on stderr, carrying the id of the request being served.
+
+The request middleware puts the request id in a context variable; every line logged while
+the request runs (in the event loop or in the thread pool, which copies the context) gets
+it as `request_id`. uvicorn's own loggers go through the same handler and format, set up by
+`uvicorn_log_config()`, which `centricity serve` hands to uvicorn (it applies it in every
+worker process).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+_request_id: ContextVar[str | None] = ContextVar("centricity_request_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is logged as a field.
+_STANDARD_ATTRIBUTES = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
+    | {"message", "asctime", "request_id", "color_message", "taskName"}
+)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served in this context, or None outside a request."""
+    return _request_id.get()
+
+
+def set_request_id(request_id: str | None) -> Any:
+    """Set the current request id; returns the token to pass to `reset_request_id`."""
+    return _request_id.set(request_id)
+
+
+def reset_request_id(token: Any) -> None:
+    _request_id.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, message, request_id, any `extra=` fields,
+    and the formatted exception when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id is not None:
+            entry["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def log_config(level: str = "info") -> dict[str, Any]:
+    """A `logging.config.dictConfig` dictionary: everything (root, uvicorn, the app) as JSON on stderr.
+
+    uvicorn's access log is left silent: the request middleware logs each request once, with
+    the request id and with respondent tokens taken out of the path, which uvicorn's line has.
+    """
+    level_name = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "json",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level_name},
+        "loggers": {
+            # uvicorn installs handlers of its own on these unless told otherwise; propagate to root instead.
+            "uvicorn": {"handlers": [], "level": level_name, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": level_name, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            # Alembic announces its plugins whenever a process loads it; the migrations it runs stay logged.
+            "alembic.runtime.plugins": {"level": "WARNING"},
+            # httpx logs every request's full URL at info: webhook URLs often carry their own secret.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
+        },
+    }
+
+
+def configure_logging(level: str = "info") -> None:
+    """Apply `log_config(level)` to this process (uvicorn does it itself when given the dictionary)."""
+    logging.config.dictConfig(log_config(level))
