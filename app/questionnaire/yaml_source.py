@@ -95,7 +95,11 @@ def parse_yaml(raw: bytes | str) -> SourceDocument:
             ) from None
     else:
         text = raw
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses control characters before parsing starts
+        message = f"the file contains the control character U+{exc.character:04X}, which YAML refuses"
+        raise YamlSourceError([SourceProblem(text.count("\n", 0, exc.position) + 1, (), message)]) from None
     try:
         root = loader.get_single_node()
     except _Refused as exc:

@@ -19,13 +19,13 @@ def line_of(text: str, fragment: str, occurrence: int = 1) -> int:
     return hits[occurrence - 1]
 
 
-def problems_of(text: str, concepts: ConceptRegistry) -> list[LoadProblem]:
+def problems_of(text: str | bytes, concepts: ConceptRegistry) -> list[LoadProblem]:
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, concepts, source="broken.yaml")
     return caught.value.problems
 
 
-def only_problem(text: str, concepts: ConceptRegistry) -> LoadProblem:
+def only_problem(text: str | bytes, concepts: ConceptRegistry) -> LoadProblem:
     problems = problems_of(text, concepts)
     assert len(problems) == 1, [str(p) for p in problems]
     return problems[0]
@@ -218,6 +218,14 @@ def test_not_utf8(concepts: ConceptRegistry) -> None:
         load_questionnaire_text(b"id: \xff\n", concepts)
     problem = caught.value.problems[0]
     assert "not UTF-8" in problem.message
+
+
+@pytest.mark.parametrize(("raw", "line"), [(b"\x00", 1), ("id: mini\ntitle: a\x07b\n", 2)])
+def test_control_character_is_a_problem_with_its_line(raw: bytes | str, line: int, concepts: ConceptRegistry) -> None:
+    # Found by fuzzing: PyYAML's reader refused a NUL byte with its own exception, past the loader's handling.
+    problem = only_problem(raw, concepts)
+    assert "control character" in problem.message
+    assert problem.line == line
 
 
 def test_empty_file_and_non_mapping(concepts: ConceptRegistry) -> None:
