@@ -11,17 +11,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.presentation import charts
 from app.questionnaire.concepts import ConceptRegistry
 from app.questionnaire.library import default_concepts
 from app.questionnaire.models import Questionnaire
+from app.scoring.benchmark import Benchmark
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult, GroupBreakdown, OutcomeResult, RecommendationResult
-
-if TYPE_CHECKING:  # the benchmark is computed by a service; only its shape is used here
-    from app.services.results import Benchmark
 
 METRIC_NAMES = {
     "nps": "Net Promoter Score",

@@ -6,11 +6,12 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
 from app.scoring.answers import Respondent as ScoredRespondent
+from app.scoring.benchmark import Benchmark, DimensionBenchmark, median, percentile_rank
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
 from app.scoring.result import AssessmentResult
@@ -139,37 +140,6 @@ def organization_trend(session: Session, principal: Principal, organization_id: 
     ]
 
 
-class DimensionBenchmark(BaseModel):
-    id: str
-    score: float | None
-    percentile: float | None = Field(description="Share of peers scoring below, ties counted half, in %.")
-    peer_median: float | None
-
-
-class Benchmark(BaseModel):
-    questionnaire_id: str
-    peers: int
-    min_peers: int
-    available: bool
-    message: str | None
-    industry: str | None
-    size_band: str | None
-    index_percentile: float | None
-    dimensions: list[DimensionBenchmark]
-
-
-def percentile_rank(value: float, others: list[float]) -> float:
-    below = sum(1 for o in others if o < value)
-    ties = sum(1 for o in others if o == value)
-    return 100.0 * (below + 0.5 * ties) / len(others)
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def benchmark(
     session: Session,
     principal: Principal,
@@ -225,7 +195,7 @@ def benchmark(
                 id=dim.id,
                 score=dim.score,
                 percentile=percentile_rank(dim.score, scores) if enough and dim.score is not None else None,
-                peer_median=_median(scores) if enough else None,
+                peer_median=median(scores) if enough else None,
             )
         )
     indices = [p.overall.index for p in peers if p.overall.index is not None]

@@ -13,9 +13,9 @@ from typing import Any
 from app.presentation import charts
 from app.presentation.results import Previous, results_view
 from app.questionnaire.library import find_questionnaire
+from app.scoring.benchmark import Benchmark, DimensionBenchmark
 from app.scoring.comparison import compare_results
 from app.scoring.engine import score_assessment
-from app.services.results import Benchmark, DimensionBenchmark
 from bench.scoring import synthetic_respondents
 from tests.web.test_escaping import HOSTILE
 

@@ -21,11 +21,11 @@ from app.api.schemas import (
     ResponsePush,
 )
 from app.db.tables import AssessmentStatus, Respondent
+from app.scoring.benchmark import Benchmark
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
 from app.services import assessments, responses, results
 from app.services.responses import Invitee
-from app.services.results import Benchmark
 from app.settings import get_settings
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
