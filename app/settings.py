@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(default=None, repr=False)
     # The level of the JSON log lines on stderr (uvicorn's and the app's alike).
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # PDF reports render in worker processes of each app instance: how many at once, how long
+    # one may take before it is stopped, and after how many renders a worker is replaced.
+    report_workers: int = Field(default=2, ge=1, le=16)
+    report_timeout_seconds: float = Field(default=60.0, gt=0)
+    report_renders_per_worker: int = Field(default=50, ge=1)
 
     @field_validator("database_url")
     @classmethod
