@@ -206,6 +206,12 @@ def _logo_problem(message: str) -> InvalidInput:
     return _problem("logo", f"{message}; upload {ACCEPTED_LOGO}")
 
 
+def too_large() -> TooLarge:
+    """The refusal of a file over MAX_LOGO_BYTES (also raised by callers that stop reading at the limit)."""
+    message = f"the file is larger than {MAX_LOGO_BYTES // 1024} KiB; upload {ACCEPTED_LOGO}"
+    return TooLarge(f"logo: {message}", [{"field": "logo", "message": message}])
+
+
 def _declared(declared_mime: str | None) -> str | None:
     if declared_mime is None:
         return None
@@ -216,10 +222,7 @@ def check_logo(data: bytes, declared_mime: str | None) -> tuple[str, int, int]:
     """The logo's real type and size in pixels, or an error saying what is accepted:
     TooLarge over MAX_LOGO_BYTES, InvalidInput for anything else that is not a sound PNG or JPEG."""
     if len(data) > MAX_LOGO_BYTES:
-        raise TooLarge(
-            f"logo: the file has {len(data) // 1024} KiB; upload {ACCEPTED_LOGO}",
-            [{"field": "logo", "message": f"at most {MAX_LOGO_BYTES // 1024} KiB"}],
-        )
+        raise too_large()
     if not data:
         raise _logo_problem("the file is empty")
     actual = sniff(data)

@@ -12,7 +12,6 @@ from app.api.errors import ErrorBody
 from app.api.schemas import BrandingPublic, BrandingUpdate
 from app.services import branding
 from app.services.branding import KEEP, Branding
-from app.services.errors import TooLarge
 from app.settings import get_settings
 
 router = APIRouter(prefix="/branding", tags=["branding"])
@@ -45,10 +44,7 @@ async def logo_body(request: Request) -> tuple[bytes, str]:
     declared = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if declared not in branding.LOGO_TYPES:
         raise HTTPException(415, _WRONG_TYPE)
-    too_large = TooLarge(
-        f"logo: upload {branding.ACCEPTED_LOGO}",
-        [{"field": "logo", "message": f"at most {branding.MAX_LOGO_BYTES // 1024} KiB"}],
-    )
+    too_large = branding.too_large()
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > branding.MAX_LOGO_BYTES:
         raise too_large  # refused before a byte of the body is read

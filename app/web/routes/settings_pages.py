@@ -1,18 +1,20 @@
-"""Workspace settings pages: API keys and webhooks, each secret shown once when it is made."""
+"""Workspace settings pages: API keys and webhooks (each secret shown once when it is made), and the report branding."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.api.deps import SessionDep
+from app.api.routes.branding import logo_response
 from app.api.schemas import ApiKeyCreate
-from app.services import accounts, webhooks
-from app.services.errors import Conflict, InvalidInput
+from app.db.tables import NAME_MAX
+from app.services import accounts, branding, webhooks
+from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
 from app.web.routes.manage import NO_STORE, Errors, errors_of, problems_of, when
 from app.web.templating import render
@@ -188,3 +190,156 @@ def delete_webhook(session: SessionDep, viewer: PostingViewerDep, webhook_id: st
     webhooks.delete(session, viewer.principal, webhook_id)
     session.commit()
     return RedirectResponse("/settings/webhooks", status_code=303)
+
+
+# ---- report branding
+
+PREVIEW_NAME_MAX = 40  # characters of the name the cover preview shows; the report itself wraps
+BRANDING_SAVED = {
+    "settings": "Saved. The next report you download shows the new name and colour.",
+    "logo": "Logo uploaded. The next report you download shows it on the cover.",
+    "logo-removed": "Logo removed. Reports show the name alone.",
+}
+
+
+def _sentence(message: str) -> str:
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith(".") else message + "."
+
+
+def _field_errors(exc: ServiceError, fallback: str) -> Errors:
+    """A service's refusal as sentences by field; problems without a field go to `fallback`."""
+    errors: Errors = {}
+    for problem in exc.detail if isinstance(exc.detail, list) else []:
+        if isinstance(problem, dict) and problem.get("field"):
+            errors.setdefault(str(problem["field"]), []).append(_sentence(str(problem.get("message", exc.message))))
+    return errors or {fallback: [_sentence(exc.message)]}
+
+
+def _branding_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    values: dict[str, str] | None = None,
+    errors: Errors | None = None,
+    logo_errors: Errors | None = None,
+    saved: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    found = branding.of(session, viewer.principal)
+    custom = branding.custom_name(session, viewer.principal)
+    name = found.name or viewer.workspace_name
+    digest = found.logo_digest
+    logo_url = f"/settings/branding/logo?v={digest[:16]}" if digest else None
+    accent = found.accent_color or branding.DEFAULT_ACCENT_COLOR
+    return render(
+        request,
+        "web/consultant/branding.html",
+        status_code=status,
+        viewer=viewer,
+        # the form shows what was sent when it is refused, and the stored settings otherwise
+        values=values or {"name": custom or "", "accent_color": found.accent_color or ""},
+        errors=errors or {},
+        logo_errors=logo_errors or {},
+        saved=BRANDING_SAVED.get(saved or ""),
+        # the preview always shows what is stored: what the next report will look like
+        preview={
+            "name": name if len(name) <= PREVIEW_NAME_MAX else name[: PREVIEW_NAME_MAX - 1] + "…",
+            "accent": accent,
+            "is_default_accent": found.accent_color is None,
+            "logo_url": logo_url,
+        },
+        picker=accent,
+        logo=(
+            {
+                "url": logo_url,
+                "type": "PNG" if found.logo_mime == branding.PNG else "JPEG",
+                "kib": -(-len(found.logo) // 1024),
+            }
+            if found.logo is not None and logo_url
+            else None
+        ),
+        limits={
+            "kib": branding.MAX_LOGO_BYTES // 1024,
+            "min": branding.MIN_LOGO_SIDE,
+            "max": branding.MAX_LOGO_SIDE,
+            "name": NAME_MAX,
+            "default_accent": branding.DEFAULT_ACCENT_COLOR,
+        },
+    )
+
+
+@router.get("/settings/branding")
+def branding_page(request: Request, session: SessionDep, viewer: ViewerDep, saved: str | None = None) -> HTMLResponse:
+    return _branding_page(request, session, viewer, saved=saved)
+
+
+@router.post("/settings/branding", response_model=None)
+def save_branding(
+    request: Request,
+    session: SessionDep,
+    viewer: PostingViewerDep,
+    name: Annotated[str, Form()] = "",
+    accent_color: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """An empty field clears the setting: the workspace's name, the default colour."""
+    values = {"name": name, "accent_color": accent_color}
+    new_name, new_color = name.strip() or None, accent_color.strip() or None
+    errors: Errors = {}
+    # Both fields are checked before anything is saved, so that one answer names every problem.
+    for field, value, check in (
+        ("name", new_name, branding.check_name),
+        ("accent_color", new_color, branding.check_color),
+    ):
+        if value is not None:
+            try:
+                check(value)
+            except InvalidInput as exc:
+                errors.update(_field_errors(exc, field))
+    if errors:
+        return _branding_page(request, session, viewer, values=values, errors=errors, status=422)
+    branding.update(session, viewer.principal, name=new_name, accent_color=new_color)
+    session.commit()
+    return RedirectResponse("/settings/branding?saved=settings", status_code=303)
+
+
+@router.post("/settings/branding/logo", response_model=None)
+def upload_logo(
+    request: Request,
+    session: SessionDep,
+    viewer: PostingViewerDep,
+    logo: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse | RedirectResponse:
+    if logo is None or (not logo.filename and not logo.size):
+        errors = {"logo": [f"Choose a PNG or JPEG file to upload ({branding.ACCEPTED_LOGO})."]}
+        return _branding_page(request, session, viewer, logo_errors=errors, status=422)
+    # One byte past the limit is enough to refuse: the rest of the file is never read into memory.
+    data = logo.file.read(branding.MAX_LOGO_BYTES + 1)
+    # Browsers declare the type from the file name; "application/octet-stream" means they did not know.
+    declared = logo.content_type if logo.content_type not in (None, "", "application/octet-stream") else None
+    try:
+        branding.set_logo(session, viewer.principal, data, declared)
+    except ServiceError as exc:
+        if exc.status_code not in (413, 422):
+            raise
+        session.rollback()
+        errors = _field_errors(exc, "logo")
+        return _branding_page(request, session, viewer, logo_errors=errors, status=exc.status_code)
+    session.commit()
+    return RedirectResponse("/settings/branding?saved=logo", status_code=303)
+
+
+@router.post("/settings/branding/logo/delete")
+def delete_logo(session: SessionDep, viewer: PostingViewerDep) -> RedirectResponse:
+    branding.remove_logo(session, viewer.principal)
+    session.commit()
+    return RedirectResponse("/settings/branding?saved=logo-removed", status_code=303)
+
+
+@router.get("/settings/branding/logo")
+def branding_logo(
+    session: SessionDep, viewer: ViewerDep, if_none_match: Annotated[str | None, Header(max_length=200)] = None
+) -> Response:
+    """The stored logo, for the signed-in user's own workspace only (the preview on the page)."""
+    return logo_response(branding.of(session, viewer.principal), if_none_match)
