@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.services.errors import ServiceError
 
 log = logging.getLogger("centricity.api")
+_HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
 
 _HTTP_NAMES = {
     400: "BadRequest",
@@ -70,6 +72,18 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
+def _allowed_methods(request: Request, first_route_allows: str | None) -> str:
+    """Every method the path takes. Starlette's Allow header names only the methods of the first route
+    that matches the path, while the API has one route per method: add those the OpenAPI document
+    lists for every path template that matches."""
+    methods = {m.strip() for m in (first_route_allows or "").split(",") if m.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]*\}", template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations if method.upper() in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 def _respond(
     request: Request, status: int, name: str, message: str, problems: Any = None, headers: Any = None
 ) -> Response:
@@ -98,7 +112,10 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         name = _HTTP_NAMES.get(exc.status_code, "Error")
         message = exc.detail if isinstance(exc.detail, str) else name
-        return _respond(request, exc.status_code, name, message, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request, (headers or {}).get("Allow"))}
+        return _respond(request, exc.status_code, name, message, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
