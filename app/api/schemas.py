@@ -29,9 +29,28 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _not_null_in_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The documented schema of an update says what `_no_nulls` enforces: the fields that may be left
+    out but not set to null accept no null (their Python type has None only to tell "left out")."""
+    properties = schema.get("properties", {})
+    for name in getattr(model, "_not_null", ()):
+        field = properties.get(name)
+        if not field or "anyOf" not in field:
+            continue
+        kept = [variant for variant in field["anyOf"] if variant != {"type": "null"}]
+        del field["anyOf"]
+        if len(kept) == 1:
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
+        if field.get("default", ...) is None:
+            del field["default"]
+
+
 class _Update(_In):
     """A partial update: fields left out stay as they are; these may not be set to null."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_not_null_in_schema)
     _not_null: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")

@@ -30,3 +30,21 @@ def test_405_names_every_method_the_path_takes(client: TestClient, tenant: Tenan
     assert allowed(item) == {"GET", "PATCH", "DELETE"}
     answers = client.post("/api/v1/respond/some-token/answers")
     assert allowed(answers) == {"PUT"}
+
+
+def test_updates_document_no_null_where_null_is_refused(client: TestClient, tenant: Tenant) -> None:
+    # The fields were documented as nullable (anyOf [..., null]) while null is refused with a 422.
+    schemas = spec(client)["components"]["schemas"]
+    for model, fields in {
+        "OrganizationUpdate": ["name"],
+        "AssessmentUpdate": ["title", "target_level", "anonymity", "min_group_size", "show_personal_result"],
+    }.items():
+        for name in fields:
+            field = schemas[model]["properties"][name]
+            assert {"type": "null"} not in field.get("anyOf", []), (model, name)
+            assert field.get("type") != "null"
+    # Fields that may be cleared stay nullable, and the refusal itself is unchanged.
+    assert {"type": "null"} in schemas["OrganizationUpdate"]["properties"]["industry"]["anyOf"]
+    organization = tenant.organization()
+    assert tenant.patch(f"/organizations/{organization['id']}", {"name": None}).status_code == 422
+    assert tenant.patch(f"/organizations/{organization['id']}", {"industry": None}).status_code == 200
