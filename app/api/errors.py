@@ -128,3 +128,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code, name in _HTTP_NAMES.items()
     if code in (401, 404, 409, 422)
 }
+# FastAPI answers 400 when it cannot read a body at all (not UTF-8, broken form data); JSON that does
+# not parse is a 422 like any other invalid input.
+ERROR_RESPONSES[400] = {"model": ErrorBody, "description": "BadRequest: the request body could not be read"}
