@@ -12,10 +12,21 @@ from sqlalchemy import text
 
 from app.api import errors
 from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
-from app.api.routes import api_keys, assessments, branding, exports, organizations, questionnaires, respond, webhooks
+from app.api.routes import (
+    api_keys,
+    assessments,
+    branding,
+    exports,
+    organizations,
+    questionnaires,
+    reports,
+    respond,
+    webhooks,
+)
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
 from app.observability import install as install_observability
+from app.services import reports as report_service
 from app.services import webhook_sender
 from app.settings import get_settings
 from app.web.app import mount_web
@@ -34,6 +45,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if sender is not None:
             # Joining waits for a delivery in flight; off the event loop, which keeps serving meanwhile.
             await asyncio.to_thread(sender.stop)
+        # Report workers are separate processes; stop them with the app rather than orphan them.
+        await asyncio.to_thread(report_service.shutdown)
 
 
 def create_app() -> FastAPI:
@@ -51,7 +64,7 @@ def create_app() -> FastAPI:
     if get_settings().is_sqlite:
         app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (questionnaires, organizations, assessments, exports, respond, api_keys, webhooks, branding):
+    for module in (questionnaires, organizations, assessments, exports, reports, respond, api_keys, webhooks, branding):
         api.include_router(module.router)
     app.include_router(api)
     mount_web(app)

@@ -29,6 +29,7 @@ _HTTP_NAMES = {
     415: "UnsupportedMediaType",
     422: "InvalidInput",
     429: "TooManyRequests",
+    503: "Unavailable",
 }
 
 

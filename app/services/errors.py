@@ -42,3 +42,9 @@ class InvalidInput(ServiceError):
 
 class TooLarge(ServiceError):
     status_code = 413
+
+
+class Unavailable(ServiceError):
+    """The service cannot do it right now (a report render over its time limit); retrying may work."""
+
+    status_code = 503

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db.session import session_scope
-from app.services import accounts, demo
 from app.presentation import results as presentation
+from app.services import accounts, demo
 from app.web.templating import environment
 from tests.api.conftest import Tenant, pulse_answers
 from tests.web.conftest import Account, sign_in

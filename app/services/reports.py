@@ -1,0 +1,199 @@
+"""Recommendation reports of assessments: gathering what a report shows, and rendering each version once.
+
+`source_of` reads everything a report prints (result, previous run, peer benchmark,
+comments, branding) in one short read; `pdf_of` prints it in a render worker, keeping
+the PDF in a cache keyed by the report's full content (result, branding, logo), so a
+second download of the same report is not rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
+from app.observability.metrics import record_report_rendered
+from app.presentation.results import Previous
+from app.questionnaire.models import QuestionType
+from app.report.context import build_context
+from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
+from app.report.source import DEFAULT_ACCENT, Comment, ReportBranding, ReportSource
+from app.services import assessments, branding, organizations, responses, results
+from app.services.accounts import Principal
+from app.services.errors import Unavailable
+from app.services.exports import pseudonym
+from app.settings import get_settings
+
+# Rendered PDFs kept per process; a full report is a few hundred kilobytes.
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+_cache: OrderedDict[str, bytes] = OrderedDict()
+_cache_bytes = 0
+_cache_lock = threading.Lock()
+
+
+@cache
+def renderer() -> ReportRenderer:
+    """This process's render workers, started on the first report."""
+    settings = get_settings()
+    return ReportRenderer(settings.report_workers, settings.report_timeout_seconds, settings.report_renders_per_worker)
+
+
+def shutdown() -> None:
+    if renderer.cache_info().currsize:
+        renderer().close()
+
+
+def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
+    """Comments and open answers of submitted respondents, named as the assessment's anonymity says.
+
+    Pseudonyms follow every respondent's creation order, as in the exports, so R007 in the
+    report is R007 in the spreadsheet.
+    """
+    people = session.exec(
+        select(Respondent)
+        .where(Respondent.assessment_id == assessment.id)
+        .order_by(col(Respondent.created_at), col(Respondent.id))
+    ).all()
+    anonymous = assessment.anonymity is Anonymity.ANONYMOUS
+    authors = {
+        p.id: pseudonym(position) if anonymous else (p.name or pseudonym(position))
+        for position, p in enumerate(people, start=1)
+    }
+    submitted = {p.id: p for p in people if p.submitted_at is not None}
+    if not submitted:
+        return ()
+    questionnaire = assessments.questionnaire_of(assessment)
+    open_questions = {q.id for q in questionnaire.questions if q.type is QuestionType.TEXT}
+    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+    found: list[tuple[int, str, str, Answer, Respondent]] = []
+    for by_question in responses.answers_of(session, list(submitted)).values():
+        for answer in by_question.values():
+            person = submitted[answer.respondent_id]
+            texts = []
+            if answer.question_id in open_questions and isinstance(answer.value, str) and answer.value.strip():
+                texts.append(answer.value.strip())
+            if answer.comment and answer.comment.strip():
+                texts.append(answer.comment.strip())
+            found.extend(
+                (order.get(answer.question_id, len(order)), authors[person.id], text, answer, person) for text in texts
+            )
+    found.sort(key=lambda item: (item[0], item[1]))
+    return tuple(
+        Comment(answer.question_id, author, person.role, person.function, text)
+        for _, author, text, answer, person in found
+    )
+
+
+def source_of(session: Session, principal: Principal, assessment_id: str, now: datetime | None = None) -> ReportSource:
+    """Everything the assessment's report shows; another workspace's assessment is not found."""
+    assessment = assessments.get(session, principal, assessment_id)
+    organization = organizations.get(session, principal, assessment.organization_id)
+    result = results.result_of(session, assessment)
+    invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
+    earlier = results.previous_run(session, principal, assessment)
+    previous = (
+        Previous(
+            title=earlier.title,
+            status=earlier.status.value,
+            date=earlier.closed_at or earlier.created_at,
+            comparison=results.compare(session, principal, assessment.id, earlier.id),
+        )
+        if earlier
+        else None
+    )
+    brand = branding.of(session, principal)
+    return ReportSource(
+        questionnaire=assessments.questionnaire_of(assessment),
+        result=result,
+        organization=organization.name,
+        assessment_title=assessment.title,
+        assessment_status=assessment.status.value,
+        assessment_date=assessment.closed_at or assessment.created_at,
+        generated_on=now or utc_now(),
+        anonymous=assessment.anonymity is Anonymity.ANONYMOUS,
+        invited=invited,
+        submitted=submitted,
+        comments=_comments(session, assessment),
+        previous=previous,
+        benchmark=results.benchmark(session, principal, assessment.id) if result.respondents else None,
+        branding=ReportBranding(
+            name=brand.name or organization.name,
+            accent_color=brand.accent_color or DEFAULT_ACCENT,
+            logo=brand.logo,
+            logo_mime=brand.logo_mime,
+        ),
+    )
+
+
+def cache_key(context: dict[str, Any], source: ReportSource) -> str:
+    """The identity of a rendered report: its whole printed content and the logo's bytes."""
+    canonical = json.dumps(context, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(f"{canonical}|{source.branding.logo_digest}".encode()).hexdigest()
+
+
+def cached(key: str) -> bytes | None:
+    with _cache_lock:
+        pdf = _cache.get(key)
+        if pdf is not None:
+            _cache.move_to_end(key)
+        return pdf
+
+
+def _store(key: str, pdf: bytes) -> None:
+    global _cache_bytes
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = pdf
+            _cache_bytes += len(pdf)
+        while _cache_bytes > CACHE_MAX_BYTES and len(_cache) > 1:
+            _, dropped = _cache.popitem(last=False)
+            _cache_bytes -= len(dropped)
+
+
+async def pdf_of(source: ReportSource) -> bytes:
+    """The report as PDF, from the cache or rendered in a worker (never on the event loop)."""
+    context = build_context(source)
+    key = cache_key(context, source)
+    pdf = cached(key)
+    if pdf is not None:
+        record_report_rendered("cached")
+        return pdf
+    try:
+        pdf = await renderer().render_async(context, source.branding.logo, source.branding.logo_mime)
+    except RenderTimeout as exc:
+        record_report_rendered("timeout")
+        raise Unavailable("the report took too long to render and was stopped; try again in a minute") from exc
+    except RenderFailed as exc:
+        record_report_rendered("error")
+        raise Unavailable("the report could not be rendered; try again, and tell us if it keeps failing") from exc
+    record_report_rendered("ok")
+    _store(key, pdf)
+    return pdf
+
+
+def pdf_blocking(source: ReportSource) -> bytes:
+    """The report as PDF for callers outside the event loop (the CLI); same workers, same cache."""
+    context = build_context(source)
+    key = cache_key(context, source)
+    pdf = cached(key)
+    if pdf is None:
+        pdf = renderer().render(context, source.branding.logo, source.branding.logo_mime)
+        _store(key, pdf)
+    return pdf
+
+
+def filename(source: ReportSource, extension: str) -> str:
+    """A download name: the organization and assessment, ASCII only."""
+    stem = "-".join(
+        "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in part.lower()).strip("-")
+        for part in (source.organization, source.assessment_title)
+    )
+    stem = "-".join(filter(None, stem.split("-")))[:80] or "report"
+    return f"{stem}-report.{extension}"
