@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent, utc_now
+from app.presentation.results import pseudonym
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Questionnaire
 from app.scoring.answers import scorer_for
 from app.scoring.result import AssessmentResult
@@ -123,11 +124,6 @@ class ExportData:
 
     document: AssessmentExport
     questionnaire: Questionnaire
-
-
-def pseudonym(position: int) -> str:
-    """The stand-in id of the `position`-th respondent (1-based): R001, R002..."""
-    return f"R{position:03d}"
 
 
 def _status(respondent: Respondent) -> Literal["invited", "in_progress", "submitted"]:

@@ -13,14 +13,13 @@ import json
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
 from app.observability.metrics import record_report_rendered
-from app.presentation.results import Previous
+from app.presentation.results import Previous, pseudonym
 from app.questionnaire.models import QuestionType
 from app.report.context import build_context
 from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
@@ -28,7 +27,6 @@ from app.report.source import DEFAULT_ACCENT, Comment, ReportBranding, ReportSou
 from app.services import assessments, branding, organizations, responses, results
 from app.services.accounts import Principal
 from app.services.errors import Unavailable
-from app.services.exports import pseudonym
 from app.settings import get_settings
 
 # Rendered PDFs kept per process; a full report is a few hundred kilobytes.
@@ -38,16 +36,27 @@ _cache_bytes = 0
 _cache_lock = threading.Lock()
 
 
-@cache
+_renderer: ReportRenderer | None = None
+_renderer_lock = threading.Lock()
+
+
 def renderer() -> ReportRenderer:
-    """This process's render workers, started on the first report."""
-    settings = get_settings()
-    return ReportRenderer(settings.report_workers, settings.report_timeout_seconds, settings.report_renders_per_worker)
+    """This process's render workers (their processes start with the first report)."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            settings = get_settings()
+            _renderer = ReportRenderer(
+                settings.report_workers, settings.report_timeout_seconds, settings.report_renders_per_worker
+            )
+        return _renderer
 
 
 def shutdown() -> None:
-    if renderer.cache_info().currsize:
-        renderer().close()
+    """Stop the render workers, if any started; a later report starts them again."""
+    with _renderer_lock:
+        if _renderer is not None:
+            _renderer.close()
 
 
 def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent
+from app.presentation.results import pseudonym
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import Respondent as ScoredRespondent
 from app.scoring.engine import score_assessment
@@ -21,7 +22,6 @@ from app.services.exports import (
     cell,
     filename,
     neutralize,
-    pseudonym,
     to_csv,
     to_xlsx,
 )
