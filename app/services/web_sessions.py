@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, delete, func, select
 
 from app.db.tables import LoginAttempt, User, WebSession, Workspace, utc_now
@@ -14,6 +15,8 @@ from app.services import accounts, audit
 from app.services.errors import ServiceError
 
 SESSION_LIFETIME = timedelta(hours=12)
+# Every page reads the signed-in workspace; its logo (up to 512 KiB) is loaded only where it is used.
+_WITHOUT_LOGO = defer(Workspace.logo)  # type: ignore[arg-type]  # a column attribute, typed by SQLModel as its value
 ATTEMPT_WINDOW = timedelta(minutes=15)
 MAX_FAILED_ATTEMPTS = 5
 
@@ -77,7 +80,7 @@ def sign_in(session: Session, email: str, password: str, client_address: str | N
     session.add(web_session)
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.subject) == f"email:{user.email}"))
     audit.record(session, user.workspace_id, f"user:{user.id}", "user.signed_in", "user", user.id)
-    workspace = session.exec(select(Workspace).where(Workspace.id == user.workspace_id)).one()
+    workspace = session.exec(select(Workspace).where(Workspace.id == user.workspace_id).options(_WITHOUT_LOGO)).one()
     return SignedIn(user, workspace, web_session), token
 
 
@@ -87,7 +90,9 @@ def resume(session: Session, token: str) -> SignedIn | None:
     if web_session is None or web_session.expires_at <= utc_now():
         return None
     user = session.exec(select(User).where(User.id == web_session.user_id)).first()
-    workspace = session.exec(select(Workspace).where(Workspace.id == web_session.workspace_id)).first()
+    workspace = session.exec(
+        select(Workspace).where(Workspace.id == web_session.workspace_id).options(_WITHOUT_LOGO)
+    ).first()
     if user is None or workspace is None:
         return None
     return SignedIn(user, workspace, web_session)

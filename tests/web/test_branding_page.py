@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import inspect
 
-from app.services import branding
+from app.db.session import session_scope
+from app.services import branding, web_sessions
+from app.settings import get_settings
 from tests import logos
 from tests.api.conftest import Tenant
 from tests.web.conftest import form_token
@@ -220,3 +223,14 @@ def test_another_workspaces_logo_and_settings_are_never_shown(signed_in: TestCli
     # and removing "the" logo from this workspace leaves theirs alone
     assert post(signed_in, "/settings/branding/logo/delete").status_code == 303
     assert other_tenant.get("/branding/logo").content == theirs
+
+
+def test_pages_do_not_load_the_logo_with_the_signed_in_workspace(branded: TestClient) -> None:
+    token = branded.cookies.get(get_settings().session_cookie_name)
+    assert token
+    with session_scope() as session:
+        signed_in = web_sessions.resume(session, token)
+        assert signed_in is not None
+        # every page resumes the session: the logo (up to 512 KiB) stays in the database until read
+        assert "logo" in inspect(signed_in.workspace).unloaded
+        assert signed_in.workspace.logo == logos.png()
