@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db.session import session_scope
-from app.services import accounts
+from app.services import accounts, demo
+from tests.api.conftest import Tenant
 
 PASSWORD = "a long enough password"
 
@@ -52,3 +53,14 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
 def signed_in(client: TestClient, account: Account) -> TestClient:
     sign_in(client, account.email)
     return client
+
+
+@pytest.fixture
+def demo_site(client: TestClient) -> tuple[demo.DemoInfo, Tenant]:
+    with session_scope() as session:
+        info = demo.create_demo(session)
+        workspace = accounts.find_workspace(session, info.workspace)
+        _record, key = accounts.create_api_key(session, workspace.id, "tests", actor="tests")
+        workspace_id = workspace.id
+    sign_in(client, info.email, info.password)
+    return info, Tenant(workspace_id, key, client)

@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db.session import session_scope
 from app.presentation import results as presentation
-from app.services import accounts, demo
+from app.services import demo
 from app.web.templating import environment
 from tests.api.conftest import Tenant, pulse_answers
-from tests.web.conftest import Account, sign_in
+from tests.web.conftest import Account
 from tests.web.test_escaping import _request
 
 RESULTS_PATH = "/assessments/{assessment_id}/results"
@@ -33,17 +32,6 @@ def shown(value: float | None) -> str:
 
 
 # ---- the demo: every section filled in
-
-
-@pytest.fixture
-def demo_site(client: TestClient) -> tuple[demo.DemoInfo, Tenant]:
-    with session_scope() as session:
-        info = demo.create_demo(session)
-        workspace = accounts.find_workspace(session, info.workspace)
-        _record, key = accounts.create_api_key(session, workspace.id, "tests", actor="tests")
-        workspace_id = workspace.id
-    sign_in(client, info.email, info.password)
-    return info, Tenant(workspace_id, key, client)
 
 
 def test_every_section_shows_the_numbers_of_the_api(

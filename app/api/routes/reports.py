@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import PrincipalDep
+from app.api.deps import PrincipalDep, SessionDep
 from app.db.session import read_session
 from app.report.context import build_context
 from app.report.render import logo_data_url, render_html
@@ -49,19 +50,23 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/{assessment_id}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
-async def report_pdf(assessment_id: str, principal: PrincipalDep) -> Response:
-    """The recommendation report as PDF: summary, levels, a page per dimension, gaps, outcomes, trend,
-    benchmark, roadmap, method and answers. Rendered in a worker process; the same report is served
-    from a cache until its result or the branding changes. 503 when a render overruns its time limit."""
+async def _release(session: Session) -> None:
+    """End the request's transaction, begun by the sign-in check: a render takes seconds, and on
+    SQLite an open transaction holds the write lock (every transaction begins IMMEDIATE here)."""
+    await run_in_threadpool(session.rollback)
+
+
+async def pdf_response(session: Session, principal: Principal, assessment_id: str) -> Response:
+    """The report as a PDF download for `principal` (the API and the web app both serve it)."""
+    await _release(session)
     source = await run_in_threadpool(gather, principal, assessment_id)
     pdf = await reports.pdf_of(source)
     return Response(pdf, media_type="application/pdf", headers=_headers(source, "pdf", "attachment"))
 
 
-@router.get("/{assessment_id}/report.html", response_class=HTMLResponse, responses=HTML_RESPONSE)
-async def report_html(assessment_id: str, principal: PrincipalDep) -> HTMLResponse:
-    """The recommendation report as HTML, for reading in a browser; the logo is inlined."""
+async def html_response(session: Session, principal: Principal, assessment_id: str) -> HTMLResponse:
+    """The report as one self-contained HTML page, with a policy that lets only its own stylesheet apply."""
+    await _release(session)
     source = await run_in_threadpool(gather, principal, assessment_id)
     nonce = secrets.token_urlsafe(16)
     html = await run_in_threadpool(
@@ -78,3 +83,17 @@ async def report_html(assessment_id: str, principal: PrincipalDep) -> HTMLRespon
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return HTMLResponse(html, headers=headers)
+
+
+@router.get("/{assessment_id}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
+async def report_pdf(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> Response:
+    """The recommendation report as PDF: summary, levels, a page per dimension, gaps, outcomes, trend,
+    benchmark, roadmap, method and answers. Rendered in a worker process; the same report is served
+    from a cache until its result or the branding changes. 503 when a render overruns its time limit."""
+    return await pdf_response(session, principal, assessment_id)
+
+
+@router.get("/{assessment_id}/report.html", response_class=HTMLResponse, responses=HTML_RESPONSE)
+async def report_html(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> HTMLResponse:
+    """The recommendation report as HTML, for reading in a browser; the logo is inlined."""
+    return await html_response(session, principal, assessment_id)

@@ -1,4 +1,4 @@
-"""The results page of an assessment: everything the scoring core found, laid out for a consultant.
+"""The results page of an assessment, and its recommendation report (PDF and HTML) for the signed-in consultant.
 
 The handler only gathers data from the services; `app.presentation.results.results_view`
 turns it into display values, the same ones the PDF report prints.
@@ -6,10 +6,11 @@ turns it into display values, the same ones the PDF report prints.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
+from app.api.routes.reports import html_response, pdf_response
 from app.presentation.results import Previous, date, results_view
 from app.services import assessments, organizations, responses, results
 from app.web.deps import ViewerDep
@@ -60,3 +61,15 @@ def results_page(request: Request, assessment_id: str, session: SessionDep, view
         },
         view=view,
     )
+
+
+@router.get("/assessments/{assessment_id}/report.pdf")
+async def report_pdf(assessment_id: str, viewer: ViewerDep, session: SessionDep) -> Response:
+    """The recommendation report to download, for the signed-in consultant's workspace only."""
+    return await pdf_response(session, viewer.principal, assessment_id)
+
+
+@router.get("/assessments/{assessment_id}/report.html")
+async def report_html(assessment_id: str, viewer: ViewerDep, session: SessionDep) -> HTMLResponse:
+    """The same report to read in the browser."""
+    return await html_response(session, viewer.principal, assessment_id)
