@@ -34,8 +34,9 @@ MIN_LOGO_SIDE: Final = 16
 # The accent colour is printed as text (headings, the brand name) on white paper: WCAG 2's
 # minimum for large text and graphical objects.
 MIN_CONTRAST: Final = 3.0
-# What the report uses when the workspace has chosen no colour (contrast 6.1:1, well above MIN_CONTRAST).
-DEFAULT_ACCENT_COLOR: Final = "#1f5fbf"
+# What the report uses when the workspace has chosen no colour (contrast 6.8:1), shown in the page's preview;
+# the report's own constant (app.report.source.DEFAULT_ACCENT) is checked against it by a test.
+DEFAULT_ACCENT_COLOR: Final = "#1f5f8b"
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _PILLOW_FORMATS = {PNG: "PNG", JPEG: "JPEG"}

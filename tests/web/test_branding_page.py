@@ -13,6 +13,7 @@ from httpx import Response
 from sqlalchemy import inspect
 
 from app.db.session import session_scope
+from app.report.source import DEFAULT_ACCENT
 from app.services import branding, web_sessions
 from app.settings import get_settings
 from tests import logos
@@ -115,6 +116,11 @@ def test_name_and_colour_are_saved_shown_in_the_preview_and_cleared(signed_in: T
     api = tenant.get("/branding").json()
     assert (api["name"], api["accent_color"], api["uses_workspace_name"]) == ("Acme Consulting", None, True)
     assert preview_fills(signed_in.get(PAGE).text) == {branding.DEFAULT_ACCENT_COLOR}
+
+
+def test_the_preview_shows_the_reports_own_default_colour() -> None:
+    assert branding.DEFAULT_ACCENT_COLOR == DEFAULT_ACCENT
+    assert branding.check_color(DEFAULT_ACCENT) == DEFAULT_ACCENT
 
 
 def test_the_saved_notice_is_chosen_never_echoed(signed_in: TestClient) -> None:
