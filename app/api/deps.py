@@ -42,11 +42,15 @@ def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+# Far past any real list, and inside the 64-bit integers SQLite and PostgreSQL take for OFFSET.
+MAX_OFFSET = 1_000_000_000
+
+
 class Paging:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
     ):
         self.limit = limit
         self.offset = offset
