@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, model_validator
 
 from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, AssessmentStatus
 from app.services.responses import Progress
@@ -14,13 +15,25 @@ from app.services.responses import Progress
 T = TypeVar("T")
 
 
+_TIME_ZONE_NEEDED = "give a date and time with a time zone, e.g. 2026-12-01T09:00:00Z"
+# What the documented "format: date-time" means (RFC 3339): date, T, time with seconds, offset.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """Only what the schema documents: pydantic alone also takes numbers and numeric text as Unix times."""
+    if value is None or isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError(_TIME_ZONE_NEEDED)
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise ValueError("give a time zone, e.g. 2026-12-01T09:00:00Z")
+        raise ValueError(_TIME_ZONE_NEEDED)
     return value
 
 
-AwareDatetime = Annotated[datetime | None, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime | None, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 ShortText = Annotated[str | None, Field(default=None, max_length=100)]
 

@@ -3,8 +3,10 @@ behaviour and its documentation, pinned."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Tenant
@@ -67,3 +69,15 @@ def test_an_offset_past_any_integer_is_a_422_not_a_500(tenant: Tenant) -> None:
         assert tenant.get(path, params={"offset": 2**70}).status_code == 422, path
         far = tenant.get(path, params={"offset": 1_000_000_000})
         assert far.status_code == 200 and far.json()["items"] == [], path
+
+
+@pytest.mark.parametrize("value", [0, 1767225600, "0", "1767225600", "2027-01-01 09:00:00Z", "2027-01-01T09:00Z"])
+def test_times_are_rfc3339_text_as_documented(tenant: Tenant, value: Any) -> None:
+    # pydantic took numbers and numeric text as Unix times; the spec says "format: date-time".
+    organization = tenant.organization()
+    body = {"organization_id": organization["id"], "questionnaire_id": "pulse", "opens_at": value}
+    response = tenant.post("/assessments", body)
+    assert response.status_code == 422 and "time zone" in response.text
+    created = tenant.assessment(organization["id"], opens_at="2027-01-01T09:00:00.5+02:00")
+    assert datetime.fromisoformat(created["opens_at"]) == datetime(2027, 1, 1, 7, 0, 0, 500_000, tzinfo=UTC)
+    assert tenant.patch(f"/assessments/{created['id']}", {"closes_at": 0}).status_code == 422
