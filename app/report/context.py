@@ -25,7 +25,7 @@ LOGO_URL = "logo"
 SHOWN_STRENGTHS = 3
 SHOWN_PRIORITIES = 5
 # A dimension page quotes this many comments; the answers appendix has all of them.
-COMMENTS_PER_DIMENSION = 4
+COMMENTS_PER_DIMENSION = 2
 # The appendix quotes this many comments per question; all of them are in the CSV and Excel exports.
 COMMENTS_PER_QUESTION = 25
 # Names on the cover and in headers are cut here; the full text is on the contents page.
