@@ -52,6 +52,11 @@ def test_two_app_instances_built_from_the_dockerfile(compose: dict[str, Any]) ->
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
 
 
+def test_every_service_has_a_health_check(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
 def test_postgresql_with_a_health_check_and_a_volume(compose: dict[str, Any]) -> None:
     db = compose["services"]["db"]
     assert db["image"].startswith("postgres:")
