@@ -20,8 +20,8 @@ from typing import Any
 
 from pebble import ProcessPool
 
-# Added to the workers' niceness: the scheduler favours the web process over renders.
-WORKER_NICENESS = 10
+# Added to the workers' niceness (19, the lowest priority): the scheduler serves the web process first.
+WORKER_NICENESS = 19
 
 
 class RenderTimeout(Exception):

@@ -18,7 +18,7 @@ from app.presentation.results import number
 from app.report.context import build_context
 from app.report.pdf import BASE_URL, LOGO_FULL_URL, ReportFetcher, html_to_pdf, render_pdf
 from app.report.render import render_html
-from app.report.source import ReportBranding, ReportSource
+from app.report.source import Comment, ReportBranding, ReportSource
 from tests.report.conftest import flagship_source, pdf_text
 
 SECTIONS = (
@@ -125,6 +125,10 @@ def test_hostile_text_is_printed_as_text_and_readable() -> None:
         organization=HOSTILE_NAME,
         assessment_title=LONG_NAME,
         branding=ReportBranding(name=EMOJI + " " + RIGHT_TO_LEFT, accent_color="#0b5d3b"),
+        comments=(
+            Comment("strategy-customer-strategy", "R001", "executive", "sales", "<img src=x onerror=alert(1)> 😀"),
+            Comment("strategy-customer-strategy", "R002", "frontline", "sales", "תוכנית " + "x" * 400),
+        ),
     )
     context = build_context(source)
     html = render_html(context)
@@ -134,6 +138,8 @@ def test_hostile_text_is_printed_as_text_and_readable() -> None:
     assert '<script>alert("x")</script><b>Bold</b> & Co' in text  # shown literally, never interpreted
     assert EMOJI.split()[0] in text and "שירות" in text
     assert text.count("Ø") >= 500  # the long name wraps onto lines instead of being cut off the page
+    assert "<img src=x onerror=alert(1)> 😀" in text and "<img src=x" not in html
+    assert text.replace(" ", "").count("x" * 400) >= 1  # a 400-character word in a comment, whole
     # The running header prints names through CSS escapes; the text still reads right there.
     assert "Happy customers" in " ".join((reader.pages[2].extract_text() or "").split())
 
