@@ -15,7 +15,7 @@ answered before a submit, an Idempotency-Key reused for another body) are the se
 check, beyond what a schema can say; each such 422 names the field or question.
 
 Bounded by MAX_EXAMPLES per operation and phase and STATEFUL_MAX_STEPS; the seed is fixed so a
-failure reproduces (CENTRICITY_FUZZ_SEED=<n> to explore with another one).
+failure reproduces (CENTRICITY_FUZZ_SEED=<n> and CENTRICITY_FUZZ_EXAMPLES=<n> to explore further).
 
 Left out for now: the report routes. report.pdf takes about a second a render in a worker process;
 report.html documents its JSON errors (401, 404...) as text/html (response_class=HTMLResponse puts
@@ -49,7 +49,7 @@ from schemathesis.engine import Status, events, from_schema  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = int(os.environ.get("CENTRICITY_FUZZ_EXAMPLES", "12"))
 STATEFUL_MAX_STEPS = 25
 SEED = int(os.environ.get("CENTRICITY_FUZZ_SEED", "2026"))
 EXCLUDED_PATHS = r"/report\.(pdf|html)$"
