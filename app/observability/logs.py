@@ -73,13 +73,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
+def log_config(level: str = "info", *, serving: bool = True) -> dict[str, Any]:
     """A `logging.config.dictConfig` dictionary: everything (root, uvicorn, the app) as JSON on stderr.
 
     uvicorn's access log is left silent: the request middleware logs each request once, with
     the request id and with respondent tokens taken out of the path, which uvicorn's line has.
+    While `serving`, Alembic's informational lines are too: /readyz reads the schema revision
+    on every call, and Alembic announces its dialect each time; the migrations run before
+    serving (`serving=False`) stay logged.
     """
     level_name = level.upper()
+    migration_level = "WARNING" if serving else level_name
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -101,6 +105,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             # Alembic announces its plugins whenever a process loads it; the migrations it runs stay logged.
             "alembic.runtime.plugins": {"level": "WARNING"},
+            "alembic.runtime.migration": {"level": migration_level},
             # httpx logs every request's full URL at info: webhook URLs often carry their own secret.
             "httpx": {"level": "WARNING"},
             "httpcore": {"level": "WARNING"},
@@ -109,5 +114,6 @@ def log_config(level: str = "info") -> dict[str, Any]:
 
 
 def configure_logging(level: str = "info") -> None:
-    """Apply `log_config(level)` to this process (uvicorn does it itself when given the dictionary)."""
-    logging.config.dictConfig(log_config(level))
+    """Log as JSON in this process before it serves (migrations included); uvicorn applies `log_config(level)`
+    itself, in each worker, when it starts serving."""
+    logging.config.dictConfig(log_config(level, serving=False))

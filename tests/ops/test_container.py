@@ -171,6 +171,9 @@ def test_the_dockerfile_command_starts_the_app_from_the_copied_files_in_producti
     lines = served.json_lines()
     loggers = {line["logger"] for line in lines}
     assert {"uvicorn.error", "alembic.runtime.migration", "centricity", "centricity.request"} <= loggers
+    # the migrations on start are logged; Alembic's chatter on each /readyz is not
+    assert any(line["message"].startswith("Running upgrade") for line in lines)
+    assert not [line for line in lines if line["logger"].startswith("alembic") and "request_id" in line]
     probe = [line for line in lines if line.get("request_id") == "probe-1"]
     assert [(line["path"], line["status"]) for line in probe] == [("/healthz", 200)]
     assert served.stdout.read_text() == ""
