@@ -31,7 +31,6 @@ from tests.live_server import ServerProcess, server_process
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
-CONNECTIONS_PER_WORKER = 4
 MAX_CONNECTION_TRIES = 400
 EMAIL = "alice@acme.example"
 PASSWORD = "the-right-password-2026"
@@ -85,50 +84,57 @@ def serving_pid(server: ServerProcess, response: httpx.Response) -> int:
 
 @dataclass
 class Visitor:
-    """A browser on one connection of its own: the login form's CSRF cookie and token, and the worker."""
+    """A browser with a connection of its own, holding the login form's CSRF cookie and token."""
 
     http: httpx.Client
     csrf_token: str
-    worker: int
 
-    def sign_in(self, server: ServerProcess, email: str, password: str, address: str) -> httpx.Response:
+    def sign_in(self, server: ServerProcess, email: str, password: str, address: str) -> tuple[httpx.Response, int]:
+        """Post the login form; returns the response and the pid of the worker that served it."""
         response = self.http.post(
             "/login",
             data={"email": email, "password": password, "csrf_token": self.csrf_token, "next": "/"},
             headers={"X-Forwarded-For": address},
         )
-        assert serving_pid(server, response) == self.worker  # same connection, same worker
-        if found := CSRF_FIELD.search(response.text):
-            self.csrf_token = found.group(1)  # the form comes back with a fresh token
-        return response
+        return response, serving_pid(server, response)
 
 
 @contextmanager
-def visitors(server: ServerProcess) -> Iterator[dict[int, list[Visitor]]]:
-    """New connections until each worker holds CONNECTIONS_PER_WORKER of them; grouped by worker pid."""
-    by_worker: dict[int, list[Visitor]] = {}
-    spare: list[httpx.Client] = []
-    try:
-        for _ in range(MAX_CONNECTION_TRIES):
-            http = httpx.Client(base_url=server.base_url, timeout=30.0, limits=httpx.Limits(max_connections=1))
+def visitor_on(server: ServerProcess, worker: int | None = None) -> Iterator[tuple[Visitor, int]]:
+    """A new connection that reads the login form, on `worker` (new connections until one lands there)
+    or on any worker; yields it with the pid that served the form. The form is posted right after,
+    long before the server would close the idle connection (uvicorn's keep-alive is 5 s)."""
+    for _ in range(MAX_CONNECTION_TRIES):
+        http = httpx.Client(base_url=server.base_url, timeout=30.0, limits=httpx.Limits(max_connections=1))
+        try:
             form = http.get("/login")
             assert form.status_code == 200
-            found = CSRF_FIELD.search(form.text)
-            assert found
-            worker = serving_pid(server, form)
-            group = by_worker.setdefault(worker, [])
-            if len(group) < CONNECTIONS_PER_WORKER:
-                group.append(Visitor(http, found.group(1), worker))
-            else:
-                spare.append(http)
-            if len(by_worker) == WORKERS and all(len(g) == CONNECTIONS_PER_WORKER for g in by_worker.values()):
-                break
-        assert len(by_worker) == WORKERS, f"every new connection went to the same worker: {list(by_worker)}"
-        assert all(len(g) == CONNECTIONS_PER_WORKER for g in by_worker.values())
-        yield by_worker
-    finally:
-        for http in spare + [v.http for g in by_worker.values() for v in g]:
+            pid = serving_pid(server, form)
+            if worker is None or pid == worker:
+                found = CSRF_FIELD.search(form.text)
+                assert found
+                yield Visitor(http, found.group(1)), pid
+                return
+        finally:
             http.close()
+    pytest.fail(f"no new connection out of {MAX_CONNECTION_TRIES} went to worker {worker}")
+
+
+def worker_pids(server: ServerProcess) -> tuple[int, int]:
+    """The two workers' pids, as seen serving new connections."""
+    seen: set[int] = set()
+    for _ in range(MAX_CONNECTION_TRIES):
+        with visitor_on(server) as (_visitor, pid):
+            seen.add(pid)
+        if len(seen) == WORKERS:
+            first, second = sorted(seen)
+            return first, second
+    pytest.fail(f"every new connection went to the same worker: {seen}")
+
+
+def attempt(server: ServerProcess, worker: int, email: str, password: str, address: str) -> tuple[httpx.Response, int]:
+    with visitor_on(server, worker) as (visitor, _pid):
+        return visitor.sign_in(server, email, password, address)
 
 
 @pytest.fixture
@@ -141,12 +147,6 @@ def two_workers(live_environment: tuple[str, int], tmp_path: Path) -> Iterator[S
         yield server
 
 
-def alternate(by_worker: dict[int, list[Visitor]]) -> list[Visitor]:
-    """The visitors taking turns between the workers: worker A, worker B, A, B, ..."""
-    first, second = by_worker.values()
-    return [v for pair in zip(first, second, strict=True) for v in pair]
-
-
 def assert_limited(response: httpx.Response) -> None:
     assert response.status_code == 429, response.text[:300]
     retry_after = int(response.headers["Retry-After"])
@@ -155,37 +155,45 @@ def assert_limited(response: httpx.Response) -> None:
 
 def test_failed_logins_for_one_email_are_counted_across_both_workers(two_workers: ServerProcess) -> None:
     server = two_workers
-    with visitors(server) as by_worker:
-        turns = alternate(by_worker)
-        failing, after = turns[:MAX_FAILED_ATTEMPTS], turns[MAX_FAILED_ATTEMPTS:]
-        for number, visitor in enumerate(failing):
-            response = visitor.sign_in(server, EMAIL, f"wrong-{number}", f"10.0.0.{number + 1}")
-            assert response.status_code == 401, response.text[:300]
-        assert {v.worker for v in failing} == set(by_worker)  # both workers counted failures
+    workers = worker_pids(server)
+    served = []
+    for number in range(MAX_FAILED_ATTEMPTS):  # worker A, B, A, B, A
+        response, pid = attempt(server, workers[number % 2], EMAIL, f"wrong-{number}", f"10.0.0.{number + 1}")
+        assert response.status_code == 401, response.text[:300]
+        served.append(pid)
+    assert set(served) == set(workers)  # both workers counted failures (3 and 2: neither reached 5 alone)
 
-        # The next attempt, from yet another address and even with the right password, is refused on
-        # either worker; no session cookie is handed out.
-        for number, visitor in enumerate(after[:2]):
-            response = visitor.sign_in(server, EMAIL, PASSWORD, f"10.0.1.{number + 1}")
-            assert_limited(response)
-            assert "centricity-session" not in response.headers.get("set-cookie", "")
-        assert {v.worker for v in after[:2]} == set(by_worker)
+    # The next attempt, from yet another address and even with the right password, is refused on either
+    # worker; no session cookie is handed out.
+    refused_by = set()
+    for number, worker in enumerate(reversed(workers)):
+        response, pid = attempt(server, worker, EMAIL, PASSWORD, f"10.0.1.{number + 1}")
+        assert_limited(response)
+        assert "centricity-session" not in response.headers.get("set-cookie", "")
+        refused_by.add(pid)
+    assert refused_by == set(workers)
 
-        # Another email from a fresh address is not affected.
-        response = after[2].sign_in(server, "bob@acme.example", "whatever", "10.0.2.1")
-        assert response.status_code == 401
+    # Another email from a fresh address is not affected.
+    response, _pid = attempt(server, workers[0], "bob@acme.example", "whatever", "10.0.2.1")
+    assert response.status_code == 401
 
 
 def test_failed_logins_from_one_address_are_counted_across_both_workers(two_workers: ServerProcess) -> None:
     server = two_workers
+    workers = worker_pids(server)
     address = "10.9.9.9"
-    with visitors(server) as by_worker:
-        turns = alternate(by_worker)
-        for number, visitor in enumerate(turns[:MAX_FAILED_ATTEMPTS]):
-            response = visitor.sign_in(server, f"nobody-{number}@acme.example", "guess", address)
-            assert response.status_code == 401, response.text[:300]
-        for visitor in turns[MAX_FAILED_ATTEMPTS : MAX_FAILED_ATTEMPTS + 2]:
-            assert_limited(visitor.sign_in(server, EMAIL, PASSWORD, address))
-        # The right password from another address still signs in.
-        signed_in = turns[MAX_FAILED_ATTEMPTS + 2].sign_in(server, EMAIL, PASSWORD, "10.9.9.10")
-        assert signed_in.status_code == 303
+    served = []
+    for number in range(MAX_FAILED_ATTEMPTS):
+        response, pid = attempt(server, workers[number % 2], f"nobody-{number}@acme.example", "guess", address)
+        assert response.status_code == 401, response.text[:300]
+        served.append(pid)
+    assert set(served) == set(workers)
+    refused_by = set()
+    for worker in reversed(workers):
+        response, pid = attempt(server, worker, EMAIL, PASSWORD, address)
+        assert_limited(response)
+        refused_by.add(pid)
+    assert refused_by == set(workers)
+    # The right password from another address still signs in.
+    signed_in, _pid = attempt(server, workers[0], EMAIL, PASSWORD, "10.9.9.10")
+    assert signed_in.status_code == 303
