@@ -277,16 +277,21 @@ def answer_plan() -> list[tuple[str, Any]]:
     return [(q, person.answers[q]) for person in people for q in always_shown]
 
 
-def open_assessment(base_url: str, database_url: str, respondents: int) -> list[str]:
-    """A workspace and key (through the services), then an open assessment with invitees (through the API)."""
+def workspace_key(database_url: str) -> str:
+    """An API key of the bench's workspace, made through the services."""
     engine: Engine = create_db_engine(database_url)
     try:
         with session_scope(engine) as session:
             workspace = accounts.get_or_create_workspace(session, "Bench Consulting")
             _record, key = accounts.create_api_key(session, workspace.id, "bench", actor="bench")
+            return key
     finally:
         engine.dispose()
-    headers = {"Authorization": f"Bearer {key}"}
+
+
+def open_assessment(base_url: str, database_url: str, respondents: int) -> list[str]:
+    """A workspace and key (through the services), then an open assessment with invitees (through the API)."""
+    headers = {"Authorization": f"Bearer {workspace_key(database_url)}"}
     with httpx.Client(base_url=f"{base_url}/api/v1", headers=headers, timeout=REQUEST_TIMEOUT) as http:
         organization = http.post("/organizations", json={"name": "Globex"}).raise_for_status().json()
         assessment = (

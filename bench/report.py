@@ -24,17 +24,14 @@ import httpx
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from app.db.engine import create_db_engine
 from app.db.migrate import upgrade_to_head
-from app.db.session import session_scope
 from app.questionnaire.library import find_questionnaire
 from app.report.context import build_context
 from app.report.pdf import BASE_URL, ReportFetcher, html_to_pdf
 from app.report.render import render_html
 from app.report.source import Comment, ReportBranding, ReportSource
 from app.scoring.engine import score_assessment
-from app.services import accounts
-from bench.api import REQUEST_TIMEOUT, served, sqlite_database
+from bench.api import REQUEST_TIMEOUT, served, sqlite_database, workspace_key
 from bench.scoring import synthetic_respondents
 
 QUESTIONNAIRE = "customer-centricity"
@@ -125,14 +122,7 @@ def _health_latencies(base_url: str) -> list[float]:
 
 
 def _pushed_assessments(base_url: str, database_url: str, count: int) -> tuple[dict[str, str], list[str]]:
-    engine = create_db_engine(database_url)
-    try:
-        with session_scope(engine) as session:
-            workspace = accounts.get_or_create_workspace(session, "Bench Consulting")
-            _record, key = accounts.create_api_key(session, workspace.id, "bench", actor="bench")
-    finally:
-        engine.dispose()
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"Authorization": f"Bearer {workspace_key(database_url)}"}
     questionnaire = find_questionnaire(QUESTIONNAIRE)
     ids = []
     with httpx.Client(base_url=f"{base_url}/api/v1", headers=headers, timeout=REQUEST_TIMEOUT) as http:

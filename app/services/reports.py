@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
 from app.observability.metrics import record_report_rendered
-from app.presentation.results import Previous, pseudonym
+from app.presentation.results import pseudonym
 from app.questionnaire.models import QuestionType
 from app.report.context import build_context
 from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
@@ -106,17 +106,7 @@ def source_of(session: Session, principal: Principal, assessment_id: str, now: d
     organization = organizations.get(session, principal, assessment.organization_id)
     result = results.result_of(session, assessment)
     invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
-    earlier = results.previous_run(session, principal, assessment)
-    previous = (
-        Previous(
-            title=earlier.title,
-            status=earlier.status.value,
-            date=earlier.closed_at or earlier.created_at,
-            comparison=results.compare(session, principal, assessment.id, earlier.id),
-        )
-        if earlier
-        else None
-    )
+    previous = results.previous_of(session, principal, assessment)
     brand = branding.of(session, principal)
     return ReportSource(
         questionnaire=assessments.questionnaire_of(assessment),

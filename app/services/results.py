@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
+from app.presentation.results import Previous
 from app.scoring.answers import Respondent as ScoredRespondent
 from app.scoring.benchmark import Benchmark, DimensionBenchmark, median, percentile_rank
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
@@ -111,6 +112,19 @@ def previous_run(session: Session, principal: Principal, assessment: Assessment)
         .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
         .limit(1)
     ).first()
+
+
+def previous_of(session: Session, principal: Principal, assessment: Assessment) -> Previous | None:
+    """The previous run (see `previous_run`) and how this assessment compares with it, as pages print it."""
+    earlier = previous_run(session, principal, assessment)
+    if earlier is None:
+        return None
+    return Previous(
+        title=earlier.title,
+        status=earlier.status.value,
+        date=earlier.closed_at or earlier.created_at,
+        comparison=compare(session, principal, assessment.id, earlier.id),
+    )
 
 
 class TrendEntry(BaseModel):

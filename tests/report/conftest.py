@@ -10,37 +10,28 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from app.questionnaire.library import find_questionnaire
-from app.report.source import Comment, ReportBranding, ReportSource
-from app.scoring.engine import score_assessment
-from bench.scoring import synthetic_respondents
+from app.report.source import ReportBranding, ReportSource
+from bench.report import report_source
 
 GENERATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def flagship_source(respondents: int = 24, **changes: Any) -> ReportSource:
-    questionnaire = find_questionnaire("customer-centricity")
-    people = synthetic_respondents(questionnaire, respondents)
-    result = score_assessment(questionnaire, people, min_group_size=3)
+    """The bench's flagship report source with six quoted comments and a brand of its own."""
+    source = report_source(respondents)
+    people = source.comments[:6]
     comments = tuple(
-        Comment("voice-recent-change", f"R{i:03d}", p.role or "", p.function or "", f"Comment number {i} on calls")
-        for i, p in enumerate(people[:6], start=1)
+        replace(c, question_id="voice-recent-change", text=f"Comment number {i} on calls")
+        for i, c in enumerate(people, start=1)
     )
-    source = ReportSource(
-        questionnaire=questionnaire,
-        result=result,
-        organization="Northwind Outfitters",
-        assessment_title="Customer-centricity 2026",
-        assessment_status="closed",
-        assessment_date=GENERATED,
-        generated_on=GENERATED,
-        anonymous=True,
-        invited=respondents + 4,
-        submitted=respondents,
-        comments=comments,
-        branding=ReportBranding(name="Acme Advisory", accent_color="#7a1f5c"),
-    )
-    return replace(source, **changes)
+    changed = {
+        "assessment_date": GENERATED,
+        "generated_on": GENERATED,
+        "invited": respondents + 4,
+        "comments": comments,
+        "branding": ReportBranding(name="Acme Advisory", accent_color="#7a1f5c"),
+    }
+    return replace(source, **{**changed, **changes})
 
 
 def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:

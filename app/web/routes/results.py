@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
 from app.api.routes.reports import html_response, pdf_response
-from app.presentation.results import Previous, date, results_view
+from app.presentation.results import date, results_view
 from app.services import assessments, organizations, responses, results
 from app.web.deps import ViewerDep
 from app.web.templating import render
@@ -26,17 +26,7 @@ def results_page(request: Request, assessment_id: str, session: SessionDep, view
     organization = organizations.get(session, principal, assessment.organization_id)
     result = results.result_of(session, assessment)
     invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
-    earlier = results.previous_run(session, principal, assessment)
-    previous = (
-        Previous(
-            title=earlier.title,
-            status=earlier.status.value,
-            date=earlier.closed_at or earlier.created_at,
-            comparison=results.compare(session, principal, assessment.id, earlier.id),
-        )
-        if earlier
-        else None
-    )
+    previous = results.previous_of(session, principal, assessment)
     peer_benchmark = results.benchmark(session, principal, assessment.id) if result.respondents else None
     view = results_view(
         assessments.questionnaire_of(assessment),
