@@ -203,6 +203,7 @@ def serve(
 
     from app.db.migrate import upgrade_to_head
     from app.observability.logs import configure_logging, log_config
+    from app.observability.metrics import MULTIPROC_DIR_VARIABLE
 
     settings = _settings_or_exit()
     configure_logging(settings.log_level)
@@ -228,10 +229,18 @@ def serve(
             log_level=settings.log_level,
             # The app logs each request itself (with its request id, without respondent tokens).
             access_log=False,
+            # With several workers the supervisor pings each and replaces one that does not answer
+            # in time; uvicorn's 5 s kills workers still starting up on a busy two-core machine,
+            # again and again.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
         )
     finally:
         if made_metrics_dir:
+            os.environ.pop(MULTIPROC_DIR_VARIABLE, None)
             shutil.rmtree(made_metrics_dir, ignore_errors=True)
+
+
+WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 30
 
 
 def _prepare_metrics_directory(workers: int) -> tuple[str | None, str | None]:
