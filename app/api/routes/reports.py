@@ -93,7 +93,8 @@ async def report_pdf(assessment_id: str, principal: PrincipalDep, session: Sessi
     return await pdf_response(session, principal, assessment_id)
 
 
-@router.get("/{assessment_id}/report.html", response_class=HTMLResponse, responses=HTML_RESPONSE)
-async def report_html(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> HTMLResponse:
+# response_class=Response, not HTMLResponse: the latter would document the JSON errors as text/html.
+@router.get("/{assessment_id}/report.html", response_class=Response, responses=HTML_RESPONSE)
+async def report_html(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> Response:
     """The recommendation report as HTML, for reading in a browser; the logo is inlined."""
     return await html_response(session, principal, assessment_id)
