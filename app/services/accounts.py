@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db.tables import ApiKey, User, UserRole, Workspace, utc_now
 from app.security import digest, hash_password, new_api_key, verify_password
@@ -103,6 +103,16 @@ def create_api_key(session: Session, workspace_id: str, name: str, actor: str) -
 def list_api_keys(session: Session, workspace_id: str) -> list[ApiKey]:
     query = select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(col(ApiKey.created_at))
     return list(session.exec(query).all())
+
+
+def api_keys_page(session: Session, workspace_id: str, limit: int, offset: int) -> tuple[list[ApiKey], int]:
+    """One page of the workspace's keys, oldest first, and how many there are."""
+    where = ApiKey.workspace_id == workspace_id
+    total = session.exec(select(func.count()).select_from(ApiKey).where(where)).one()
+    rows = session.exec(
+        select(ApiKey).where(where).order_by(col(ApiKey.created_at), col(ApiKey.id)).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
 
 
 def revoke_api_key(session: Session, workspace_id: str, key_id: str, actor: str) -> ApiKey:

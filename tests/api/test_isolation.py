@@ -67,7 +67,7 @@ def snapshot(victim: Tenant, ids: dict[str, str]) -> list[Any]:
         victim.get(f"/assessments/{ids['other_id']}").json(),
         [(r["id"], r["status"]) for r in victim.get(f"/assessments/{assessment}/respondents").json()["items"]],
         victim.get(f"/assessments/{assessment}/results").json()["respondents"],
-        [(k["id"], k["revoked_at"]) for k in victim.get("/api-keys").json()],
+        [(k["id"], k["revoked_at"]) for k in victim.get("/api-keys").json()["items"]],
         victim.get("/branding").json(),
     ]
 

@@ -33,9 +33,13 @@ def test_no_key_wrong_key_and_revoked_key_are_401(client: TestClient, tenant: Te
 
 def test_api_keys_are_listed_without_the_key(tenant: Tenant) -> None:
     tenant.post("/api-keys", {"name": "bi tool"})
-    listed = tenant.get("/api-keys").json()
-    assert {k["name"] for k in listed} == {"tests", "bi tool"}
+    tenant.post("/api-keys", {"name": "crm"})
+    page = tenant.get("/api-keys").json()
+    listed = page["items"]
+    assert page["total"] == 3 and [k["name"] for k in listed] == ["tests", "bi tool", "crm"]
     assert all("key" not in k and "key_hash" not in k for k in listed)
+    second = tenant.get("/api-keys", params={"limit": 1, "offset": 1}).json()
+    assert [k["name"] for k in second["items"]] == ["bi tool"] and second["total"] == 3
     assert tenant.post("/api-keys/nope/revoke").status_code == 404
 
 

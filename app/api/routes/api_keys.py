@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
-from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.api.deps import PagingDep, PrincipalDep, SessionDep
+from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Page
 from app.services import accounts
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
 
 
-@router.get("", response_model=list[ApiKeyPublic])
-def list_api_keys(session: SessionDep, principal: PrincipalDep) -> list[ApiKeyPublic]:
-    """The workspace's keys, without the keys themselves."""
-    return [ApiKeyPublic.model_validate(k) for k in accounts.list_api_keys(session, principal.workspace_id)]
+@router.get("", response_model=Page[ApiKeyPublic])
+def list_api_keys(session: SessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[ApiKeyPublic]:
+    """The workspace's keys, oldest first, without the keys themselves."""
+    rows, total = accounts.api_keys_page(session, principal.workspace_id, paging.limit, paging.offset)
+    return Page(
+        items=[ApiKeyPublic.model_validate(k) for k in rows], total=total, limit=paging.limit, offset=paging.offset
+    )
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
