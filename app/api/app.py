@@ -75,7 +75,17 @@ def create_app() -> FastAPI:
         """Alive: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        responses={
+            200: {"description": "Ready.", "content": {"application/json": {"example": {"status": "ok"}}}},
+            503: {
+                "description": "Not ready: the database does not answer, or migrations are pending.",
+                "content": {"application/json": {"example": {"status": "migrations pending"}}},
+            },
+        },
+    )
     def readyz() -> JSONResponse:
         """Ready: the database answers and its schema is at the latest migration."""
         engine = get_engine()
