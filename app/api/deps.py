@@ -74,21 +74,26 @@ def run_once(
     key: str | None,
     payload: Any,
     work: Callable[[], tuple[int, Any]],
+    *,
+    encoded: bool = False,
 ) -> JSONResponse:
     """Do `work` (which must not commit) and commit once; with an Idempotency-Key, store the outcome
-    in the same transaction and replay it on a retry instead of doing the work again."""
+    in the same transaction and replay it on a retry instead of doing the work again.
+
+    `encoded`: `work` returns a body that is JSON already (dicts, lists, strings, numbers), which
+    then skips `jsonable_encoder`. `payload` (the request body) is read only with a key."""
     if key is None:
         status, body = work()
-        encoded = jsonable_encoder(body)
+        content = body if encoded else jsonable_encoder(body)
         session.commit()
-        return JSONResponse(status_code=status, content=encoded)
+        return JSONResponse(status_code=status, content=content)
     guard = idempotency.IdempotentRequest.of(scope, key, request.method, request.url.path, jsonable_encoder(payload))
     earlier = idempotency.stored_outcome(session, guard)
     if earlier is not None:
         return JSONResponse(status_code=earlier[0], content=earlier[1], headers={"Idempotent-Replayed": "true"})
     status, body = work()
-    encoded = jsonable_encoder(body)
-    idempotency.remember(session, guard, status, encoded)
+    content = body if encoded else jsonable_encoder(body)
+    idempotency.remember(session, guard, status, content)
     try:
         session.commit()
     except IntegrityError:
@@ -98,4 +103,4 @@ def run_once(
         if earlier is None:
             raise
         return JSONResponse(status_code=earlier[0], content=earlier[1], headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(status_code=status, content=encoded)
+    return JSONResponse(status_code=status, content=content)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
@@ -149,7 +149,18 @@ def close_assessment(session: Session, principal: Principal, assessment_id: str)
     return assessment
 
 
-def accepts_answers(assessment: Assessment, now: datetime | None = None) -> bool:
+class Schedule(Protocol):
+    """What `accepts_answers` reads: an Assessment, or just these columns of one (a save loads no more)."""
+
+    @property
+    def status(self) -> AssessmentStatus: ...
+    @property
+    def opens_at(self) -> datetime | None: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
+
+
+def accepts_answers(assessment: Schedule, now: datetime | None = None) -> bool:
     """Open, and inside its dates when it has any."""
     moment = now or utc_now()
     return (

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlmodel import Session, col, delete, func, select, update
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.base import Executable
+from sqlmodel import Session, col, func, select
 
-from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, utc_now
-from app.observability.metrics import count_answers_saved
+from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, new_id, utc_now
+from app.observability.metrics import ANSWERS_SAVED, count_answers_saved
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import AnswerError, validate_answer, visibility
 from app.security import digest, new_link_token
-from app.services import assessments, audit, webhooks
+from app.services import assessments, audit, questionnaires, webhooks
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound, TooLarge
 
@@ -175,10 +181,184 @@ def stored_values(session: Session, respondent_id: str) -> tuple[dict[str, Any],
 
 
 def _ensure_writable(context: RespondentContext) -> None:
-    if context.respondent.submitted_at is not None:
+    _ensure_link_writable(_link_of_context(context))
+
+
+# ---- saving answers
+#
+# A save is the request respondents make most (an autosave per answer), so it runs on SQLAlchemy
+# Core: statements built once per database kind (SQLAlchemy caches their compiled SQL), a few
+# columns instead of ORM objects, stored answers as one JSON object made by the database, and
+# one upsert for the answers a request writes.
+
+_RESPONDENTS = cast(Table, Respondent.__table__)  # type: ignore[attr-defined]
+_ASSESSMENTS = cast(Table, Assessment.__table__)  # type: ignore[attr-defined]
+_ANSWERS = cast(Table, Answer.__table__)  # type: ignore[attr-defined]
+
+_SNAPSHOT = sa.select(_ASSESSMENTS.c.questionnaire_snapshot).where(_ASSESSMENTS.c.id == sa.bindparam("b_assessment"))
+_REMOVE = sa.delete(_ANSWERS).where(
+    _ANSWERS.c.respondent_id == sa.bindparam("b_respondent"),
+    _ANSWERS.c.question_id.in_(sa.bindparam("b_questions", expanding=True)),
+)
+# A comment alone, on a stored answer (the column's onupdate stamps updated_at, as any update does).
+_COMMENT_ONLY = (
+    sa.update(_ANSWERS)
+    .where(
+        _ANSWERS.c.respondent_id == sa.bindparam("b_respondent"), _ANSWERS.c.question_id == sa.bindparam("b_question")
+    )
+    .values(comment=sa.bindparam("b_comment"))
+)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of a save on one kind of database."""
+
+    link: Executable  # the respondent and assessment columns a save needs, by token digest
+    link_for_update: Executable
+    link_has_answers: bool  # whether `link` also returns the stored answers (see below)
+    stored: Executable  # {question id: value} of one respondent
+    upsert: Executable  # answers whose comment stays as it is
+    upsert_with_comment: Executable
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(dialect: str) -> _Statements:
+    found = _STATEMENTS.get(dialect)
+    if found is not None:
+        return found
+    insert: Any
+    if dialect == "sqlite":
+        # json(): the stored text is JSON, not a string to quote. An empty set gives {}.
+        answers_object: Any = sa.func.json_group_object(_ANSWERS.c.question_id, sa.func.json(_ANSWERS.c.value))
+        insert = sqlite_insert(_ANSWERS)
+    elif dialect == "postgresql":
+        answers_object = sa.func.jsonb_object_agg(_ANSWERS.c.question_id, _ANSWERS.c.value)  # NULL when empty
+        insert = postgresql_insert(_ANSWERS)
+    else:
+        raise RuntimeError(f"answers are saved on SQLite or PostgreSQL, not {dialect}")
+    columns: list[Any] = [
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.assessment_id,
+        _RESPONDENTS.c.started_at,
+        _RESPONDENTS.c.submitted_at,
+        _RESPONDENTS.c.last_seen_at,
+        _ASSESSMENTS.c.status,
+        _ASSESSMENTS.c.opens_at,
+        _ASSESSMENTS.c.closes_at,
+        _ASSESSMENTS.c.questionnaire_hash,
+    ]
+    # SQLite: the stored answers come with the link, in the same statement. That is safe there
+    # because a writing transaction holds the database's write lock from its first statement
+    # (BEGIN IMMEDIATE, see app.db.engine), so nothing changes them before the save writes.
+    # PostgreSQL reads them in a statement of its own after the respondent's row is locked: a
+    # statement that waited for the lock would otherwise return answers as they were before.
+    link_has_answers = dialect == "sqlite"
+    if link_has_answers:
+        stored_of_row = sa.select(answers_object).where(_ANSWERS.c.respondent_id == _RESPONDENTS.c.id)
+        columns.append(sa.type_coerce(stored_of_row.scalar_subquery(), sa.JSON))
+    link = (
+        sa.select(*columns)
+        .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
+        .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
+    )
+
+    def upsert(with_comment: bool) -> Executable:
+        # INSERT ... ON CONFLICT (respondent_id, question_id) DO UPDATE: one row per question,
+        # whatever runs at the same time. The comment is replaced only when the request sent one.
+        replaced = {"value": insert.excluded.value, "updated_at": insert.excluded.updated_at}
+        if with_comment:
+            replaced["comment"] = insert.excluded.comment
+        return cast(
+            Executable, insert.on_conflict_do_update(index_elements=["respondent_id", "question_id"], set_=replaced)
+        )
+
+    found = _Statements(
+        link=link,
+        # Serializes saves of one respondent on PostgreSQL; SQLite runs one writer at a time anyway.
+        link_for_update=link.with_for_update(of=_RESPONDENTS),
+        link_has_answers=link_has_answers,
+        stored=sa.select(sa.type_coerce(answers_object, sa.JSON)).where(
+            _ANSWERS.c.respondent_id == sa.bindparam("b_respondent")
+        ),
+        upsert=upsert(with_comment=False),
+        upsert_with_comment=upsert(with_comment=True),
+    )
+    _STATEMENTS[dialect] = found
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What a save needs of the respondent a link token belongs to, and of their assessment."""
+
+    respondent_id: str
+    assessment_id: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+    last_seen_at: datetime | None
+    status: AssessmentStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+    # The stored answers, when the lookup read them too (SQLite); else the save reads them.
+    stored: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    progress: Progress
+    written: int  # answer values written: the answers-saved metric counts them once committed
+    touched: dict[str, datetime]  # the respondent's timestamps the save set (started_at, last_seen_at)
+
+
+def _link_of_context(context: RespondentContext) -> Link:
+    respondent, assessment = context.respondent, context.assessment
+    return Link(
+        respondent.id,
+        assessment.id,
+        respondent.started_at,
+        respondent.submitted_at,
+        respondent.last_seen_at,
+        assessment.status,
+        assessment.opens_at,
+        assessment.closes_at,
+    )
+
+
+def _ensure_link_writable(link: Link) -> None:
+    if link.submitted_at is not None:
         raise Conflict("these answers were already submitted")
-    if not assessments.accepts_answers(context.assessment):
+    if not assessments.accepts_answers(link):
         raise Conflict("this assessment is not accepting answers")
+
+
+def link_by_token(connection: Connection, token: str, *, for_update: bool = False) -> tuple[Link, Questionnaire]:
+    """`by_token` for a save: the same lookup (any token that is not valid is not found) in one
+    Core query, with the questionnaire from the snapshot cache (the snapshot is read only on a miss).
+    `for_update` locks the respondent's row until the transaction ends (PostgreSQL)."""
+    statements = _statements(connection.dialect.name)
+    statement = statements.link_for_update if for_update else statements.link
+    row = connection.execute(statement, {"b_token_hash": digest(token)}).first()
+    if row is None:
+        raise NotFound("this link is not valid")
+    stored = (row[9] or {}) if statements.link_has_answers else None
+    link = Link(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], stored=stored)
+    questionnaire_hash = row[8]
+    questionnaire = questionnaires.from_snapshot(
+        lambda: connection.execute(_SNAPSHOT, {"b_assessment": link.assessment_id}).scalar_one(), questionnaire_hash
+    )
+    return link, questionnaire
+
+
+def save_by_token(engine: Engine, token: str, answers: Mapping[str, Any], comments: Mapping[str, str | None]) -> Saved:
+    """Save answers through a link token in a transaction of its own on `engine` (committed on return)."""
+    with engine.begin() as connection:
+        link, questionnaire = link_by_token(connection, token, for_update=True)
+        saved = save_to_link(connection, link, questionnaire, answers, comments)
+    ANSWERS_SAVED.inc(saved.written)  # committed: see count_answers_saved for saves in a session
+    return saved
 
 
 def save_answers(
@@ -187,20 +367,40 @@ def save_answers(
     answers: Mapping[str, Any],
     comments: Mapping[str, str | None],
 ) -> Progress:
-    """Save some or all answers (a None value clears one). Every answer of the request is checked
-    first: one refused answer and nothing of the request is saved. Answers that an earlier
-    change now hides are removed, so stored answers always match what the respondent saw."""
-    _ensure_writable(context)
-    questionnaire = context.questionnaire
+    """`save_to_link` for a respondent loaded as ORM objects (the web form, pushed responses, the demo),
+    in the session's transaction. The respondent object is kept up to date; stored answers the session
+    holds are reloaded when next read."""
+    session.flush()  # the statements below go straight to the connection: pending objects first
+    saved = save_to_link(session.connection(), _link_of_context(context), context.questionnaire, answers, comments)
+    respondent = context.respondent
+    for name, value in saved.touched.items():  # already written: no second UPDATE
+        set_committed_value(respondent, name, value)
+    for stale in [obj for obj in session.identity_map.values() if isinstance(obj, Answer)]:
+        if stale.respondent_id == respondent.id:
+            session.expire(stale)
+    count_answers_saved(session, saved.written)
+    return saved.progress
+
+
+def save_to_link(
+    connection: Connection,
+    link: Link,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    comments: Mapping[str, str | None],
+) -> Saved:
+    """Save some or all answers (a None value clears one), in the connection's transaction (which
+    the caller commits). Every answer of the request is checked first: one refused answer and
+    nothing of the request is saved. Answers that an earlier change now hides are removed, so
+    stored answers always match what the respondent saw."""
+    _ensure_link_writable(link)
+    statements = _statements(connection.dialect.name)
+    stored = link.stored
+    if stored is None:
+        # None: PostgreSQL's aggregate of no rows.
+        stored = connection.execute(statements.stored, {"b_respondent": link.respondent_id}).scalar_one() or {}
     by_id = {q.id: q for q in questionnaire.questions}
-    # Plain rows, not ORM objects: a save reads every stored answer, and most are left as they are.
-    stored = {
-        question_id: (answer_id, value)
-        for answer_id, question_id, value in session.exec(
-            select(Answer.id, Answer.question_id, Answer.value).where(Answer.respondent_id == context.respondent.id)
-        ).all()
-    }
-    merged: dict[str, Any] = {q: value for q, (_, value) in stored.items()}
+    merged = dict(stored)
     problems = []
     for question_id, value in answers.items():
         question = by_id.get(question_id)
@@ -231,33 +431,48 @@ def save_answers(
         raise InvalidInput(f"answers refused for {names}; nothing was saved", problems)
 
     now = utc_now()
-    gone = [answer_id for q, (answer_id, _) in stored.items() if q not in merged or not visible[q]]
+    gone = [q for q in stored if q not in merged or not visible[q]]
     if gone:
-        session.exec(delete(Answer).where(col(Answer.id).in_(gone)))
-    written = 0
-    for question_id in set(answers) | set(comments):
+        connection.execute(_REMOVE, {"b_respondent": link.respondent_id, "b_questions": gone})
+    values: list[dict[str, Any]] = []
+    values_and_comments: list[dict[str, Any]] = []
+    comments_alone: list[dict[str, Any]] = []
+    for question_id in sorted(answers.keys() | comments.keys()):  # one order: no lock-order surprises
         if question_id not in merged or not visible[question_id]:
             continue
-        changes: dict[str, Any] = {}
         if question_id in answers:
-            changes.update(value=merged[question_id], updated_at=now)
-            written += 1
-        if question_id in comments:
-            changes["comment"] = comments[question_id] or None
-        if question_id in stored:
-            session.exec(update(Answer).where(col(Answer.id) == stored[question_id][0]).values(**changes))
-        else:
-            session.add(Answer(respondent_id=context.respondent.id, question_id=question_id, **changes))
-    respondent = context.respondent
-    if respondent.started_at is None:
-        respondent.started_at = now
+            row = {
+                "id": new_id(),
+                "respondent_id": link.respondent_id,
+                "question_id": question_id,
+                "value": merged[question_id],
+                "updated_at": now,
+            }
+            if question_id in comments:
+                row["comment"] = comments[question_id] or None
+                values_and_comments.append(row)
+            else:
+                values.append(row)
+        else:  # a comment on an answer stored earlier
+            comment = comments[question_id] or None
+            comments_alone.append({"b_respondent": link.respondent_id, "b_question": question_id, "b_comment": comment})
+    if values:
+        connection.execute(statements.upsert, values)
+    if values_and_comments:
+        connection.execute(statements.upsert_with_comment, values_and_comments)
+    if comments_alone:
+        connection.execute(_COMMENT_ONLY, comments_alone)
+    touched: dict[str, datetime] = {}
+    if link.started_at is None:
+        touched["started_at"] = now
     # Progress lists show "last seen" to the minute; writing it on every autosave would add
     # a row update to each keystroke-sized save.
-    if respondent.last_seen_at is None or now - respondent.last_seen_at > LAST_SEEN_RESOLUTION:
-        respondent.last_seen_at = now
-    session.flush()
-    count_answers_saved(session, written)
-    return progress_from(questionnaire, {q: v for q, v in merged.items() if visible[q]}, visible)
+    if link.last_seen_at is None or now - link.last_seen_at > LAST_SEEN_RESOLUTION:
+        touched["last_seen_at"] = now
+    if touched:
+        connection.execute(sa.update(_RESPONDENTS).where(_RESPONDENTS.c.id == link.respondent_id).values(touched))
+    progress = progress_from(questionnaire, {q: v for q, v in merged.items() if visible[q]}, visible)
+    return Saved(progress, len(values) + len(values_and_comments), touched)
 
 
 def submit(session: Session, context: RespondentContext, actor: str | None = None) -> Respondent:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from app.api.deps import IdempotencyKey, SessionDep, run_once
 from app.api.schemas import (
@@ -17,12 +18,14 @@ from app.api.schemas import (
     SavedAnswers,
     SubmittedPublic,
 )
+from app.db.engine import get_engine
 from app.db.session import read_session
 from app.db.tables import AssessmentStatus
+from app.observability.metrics import count_answers_saved
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
 from app.services import assessments, responses
-from app.services.responses import RespondentContext
+from app.services.responses import Progress, RespondentContext
 
 router = APIRouter(prefix="/respond", tags=["respond"])
 
@@ -84,6 +87,16 @@ def _question(question: Any, questionnaire: Any) -> RespondQuestion:
     )
 
 
+def progress_body(progress: Progress) -> dict[str, Any]:
+    """`ProgressPublic.of(progress)` as the JSON it turns into, without making the model."""
+    return {
+        "answered": progress.answered,
+        "required": progress.required,
+        "required_answered": progress.required_answered,
+        "share": progress.share,
+    }
+
+
 @router.get("/{token}", response_model=RespondView)
 def get_form(token: str) -> RespondView:
     """The questions this respondent sees (conditions applied), their saved answers and progress."""
@@ -94,19 +107,33 @@ def get_form(token: str) -> RespondView:
 
 
 @router.put("/{token}/answers", response_model=SavedAnswers)
-def save_answers(
-    token: str, body: AnswersIn, request: Request, session: SessionDep, key: IdempotencyKey = None
-) -> JSONResponse:
+def save_answers(token: str, body: AnswersIn, request: Request, key: IdempotencyKey = None) -> JSONResponse:
     """Save some or all answers; partial is fine, null clears one. One refused answer and nothing is saved."""
-    context = responses.by_token(session, token, for_update=True)
+    # The most frequent request there is (an autosave per answer): one Core transaction on a pooled
+    # connection, no ORM session, and the SavedAnswers shape built as plain JSON.
+    if key is None:
+        saved = responses.save_by_token(get_engine(), token, body.answers, body.comments)
+        return JSONResponse(_saved_body(body, saved))
+    with Session(get_engine()) as session:
+        connection = session.connection()
+        link, questionnaire = responses.link_by_token(connection, token, for_update=True)
 
-    def work() -> tuple[int, SavedAnswers]:
-        progress = responses.save_answers(session, context, body.answers, body.comments)
-        return 200, SavedAnswers(
-            saved=len(body.answers), progress=ProgressPublic.of(progress), missing_required=progress.missing_required
-        )
+        def work() -> tuple[int, dict[str, Any]]:
+            saved = responses.save_to_link(connection, link, questionnaire, body.answers, body.comments)
+            count_answers_saved(session, saved.written)
+            return 200, _saved_body(body, saved)
 
-    return run_once(session, request, f"respondent:{context.respondent.id}", key, body.model_dump(), work)
+        scope = f"respondent:{link.respondent_id}"
+        return run_once(session, request, scope, key, body.model_dump(), work, encoded=True)
+
+
+def _saved_body(body: AnswersIn, saved: responses.Saved) -> dict[str, Any]:
+    """The SavedAnswers response as the JSON it serializes to."""
+    return {
+        "saved": len(body.answers),
+        "progress": progress_body(saved.progress),
+        "missing_required": saved.progress.missing_required,
+    }
 
 
 @router.post("/{token}/submit", response_model=SubmittedPublic)
