@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import col, func, select
 
 from app.api.schemas import ProgressPublic, SavedAnswers
@@ -170,3 +171,29 @@ def test_a_save_through_an_orm_session_is_seen_by_that_session(client: TestClien
     with session_scope() as session:
         respondent = session.exec(select(Respondent).where(Respondent.token_hash == digest(token))).one()
         assert respondent.started_at is not None and respondent.last_seen_at is not None
+
+
+def test_a_save_reads_the_link_and_its_answers_then_writes_once(client: TestClient, tenant: Tenant) -> None:
+    """The statements of a save once its questionnaire is cached: no snapshot read, no ORM loads.
+    On SQLite the stored answers come with the link; PostgreSQL reads them after locking the row."""
+    assessment = tenant.open_assessment()
+    (token,) = tenant.invite(assessment["id"], ("executive", "sales"))
+    url = f"/api/v1/respond/{token}/answers"
+    assert client.put(url, json={"answers": {"strategy-plan": 3}}).status_code == 200  # started, seen, cached
+    engine = get_engine()
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.put(url, json={"answers": {"insight-needs": 2}}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    queries = [s for s in statements if not s.startswith("BEGIN")]
+    kinds = [s.split()[0] for s in queries]
+    expected = ["SELECT", "INSERT"] if engine.dialect.name == "sqlite" else ["SELECT", "SELECT", "INSERT"]
+    assert kinds == expected, queries
+    assert "FROM respondents JOIN assessments" in queries[0] and "questionnaire_snapshot" not in " ".join(queries)
+    assert "ON CONFLICT (respondent_id, question_id) DO UPDATE" in queries[-1]
