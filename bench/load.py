@@ -43,6 +43,7 @@ from bench.scoring import synthetic_respondents
 QUESTIONNAIRE = "customer-centricity"
 RESPONDENTS = 100
 REQUEST_TIMEOUT = 30.0
+KEEPALIVE_EXPIRY = 2.0  # seconds; below the server's keep-alive timeout
 DEADLINE = 300.0
 
 
@@ -195,7 +196,10 @@ async def drive_runs(
     errors: list[str] = []
 
     async def one(run: RespondentRun) -> None:
-        limits = httpx.Limits(max_connections=1)
+        # An idle connection is dropped after KEEPALIVE_EXPIRY, before uvicorn's keep-alive (5 s)
+        # closes it from its side: reusing a connection the server is closing fails with
+        # "Server disconnected without sending a response", which a loaded machine makes common.
+        limits = httpx.Limits(max_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY)
         async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as http:
             try:
                 await complete(http, run, on_saved)

@@ -63,7 +63,9 @@ def test_the_pdf_prints_the_results_of_the_api(tenant: Tenant) -> None:
 
 def test_named_assessments_print_names(tenant: Tenant) -> None:
     assessment_id = _flagship_assessment(tenant, anonymity="named")
-    _, text = pdf_text(tenant.get(f"/assessments/{assessment_id}/report.pdf").content)
+    response = tenant.get(f"/assessments/{assessment_id}/report.pdf")
+    assert response.status_code == 200, response.text
+    _, text = pdf_text(response.content)
     assert "Person 3" in text
 
 

@@ -90,7 +90,11 @@ def test_sigkill_in_the_middle_of_the_load_loses_nothing_acknowledged(
     # The file as the crash left it (its WAL included): consistent before any server touches it again.
     assert sqlite_checks(database_url) == ([("ok",)], [])
 
-    with server_process(log, port) as server, httpx.Client(base_url=server.base_url, timeout=30.0) as http:
+    limits = httpx.Limits(keepalive_expiry=load.KEEPALIVE_EXPIRY)  # see bench/load.py
+    with (
+        server_process(log, port) as server,
+        httpx.Client(base_url=server.base_url, timeout=30.0, limits=limits) as http,
+    ):
         # Every acknowledged answer survived, with the value sent.
         assert load.missing_acknowledged(engine, runs) == []
 
