@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -17,13 +17,12 @@ from app.questionnaire.loader import QuestionnaireError, load_questionnaire_file
 from app.questionnaire.models import Questionnaire
 from app.questionnaire.normalized import normalize
 from app.questionnaire.schema import SCHEMA_FILE_NAME, schema_text
-from app.report.context import build_context
-from app.report.offline import offline_source
-from app.report.render import logo_data_url, render_html
-from app.report.source import ReportSource
 from app.scoring.answers import AnswerError, AnswerFileError, Respondent, respondents_from_document
 from app.scoring.engine import score_assessment
 from app.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from app.report.source import ReportSource
 
 cli = typer.Typer(help="Centricity: customer-centricity assessments.", no_args_is_help=True, add_completion=False)
 
@@ -115,6 +114,11 @@ def report(
     min_group_size: Annotated[int, typer.Option(min=1, help="With --answers: smallest group shown.")] = 3,
 ) -> None:
     """Write an assessment's recommendation report, from the database or (offline) from an answers file."""
+    # Imported here, not at the top: `serve` and the other commands never load the report code.
+    from app.report.context import build_context
+    from app.report.offline import offline_source
+    from app.report.render import logo_data_url, render_html
+
     if (assessment_id is None) == (answers is None):
         _fail("give either an ASSESSMENT_ID or --answers FILE (one of the two)")
     if output.suffix.lower() not in (".pdf", ".html"):
