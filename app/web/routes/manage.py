@@ -550,6 +550,14 @@ def _with_no_store(response: Response) -> Response:
     return response
 
 
+def _open_for_invites(session: Session, viewer: Viewer, assessment_id: str) -> Assessment:
+    """The viewer's assessment, refused once it is closed: no one can be invited to it any more."""
+    assessment = assessments.get(session, viewer.principal, assessment_id)
+    if assessment.status is AssessmentStatus.CLOSED:
+        raise Conflict("The assessment is closed: no one can be invited any more.")
+    return assessment
+
+
 @router.post("/assessments/{assessment_id}/invite", response_model=None)
 def invite_people(
     request: Request,
@@ -559,9 +567,7 @@ def invite_people(
     people: Annotated[str, Form()] = "",
     deliver: Annotated[str, Form()] = "page",
 ) -> Response:
-    assessment = assessments.get(session, viewer.principal, assessment_id)
-    if assessment.status is AssessmentStatus.CLOSED:
-        raise Conflict("The assessment is closed: no one can be invited any more.")
+    assessment = _open_for_invites(session, viewer, assessment_id)
     invitees, problems = parse_people(people, assessments.questionnaire_of(assessment))
     if not problems and not invitees:
         problems = ["Paste at least one line: role, function, and optionally a name and an email."]
@@ -595,9 +601,7 @@ def invite_anonymous(
     function: Annotated[str, Form()] = "",
     deliver: Annotated[str, Form()] = "page",
 ) -> Response:
-    assessment = assessments.get(session, viewer.principal, assessment_id)
-    if assessment.status is AssessmentStatus.CLOSED:
-        raise Conflict("The assessment is closed: no one can be invited any more.")
+    assessment = _open_for_invites(session, viewer, assessment_id)
     roles, functions = _labels(assessments.questionnaire_of(assessment))
     errors: Errors = {}
     how_many = int(count) if count.strip().isdigit() else 0

@@ -403,6 +403,16 @@ def _gate(request: Request, context: RespondentContext, token: str) -> Response 
     return None
 
 
+def _load_for_answers(request: Request, session: Session, token: str, form: FormData) -> RespondentContext | Response:
+    """What every post of answers starts with: the link locked for update, the CSRF token checked,
+    and a respondent who may no longer answer sent where `_gate` says."""
+    loaded = _load(request, session, token, for_update=True)
+    if isinstance(loaded, Response):
+        return loaded
+    _check_csrf(token, form)
+    return _gate(request, loaded, token) or loaded
+
+
 def _chrome(token: str, context: RespondentContext) -> dict[str, Any]:
     """What every respondent page shows around its content."""
     return {
@@ -514,14 +524,10 @@ def show_page(request: Request, token: str, number: int, session: SessionDep, mo
 
 @router.post("/r/{token}/page/{number}")
 def save_page(request: Request, token: str, number: int, session: SessionDep, form: FormDep) -> Response:
-    loaded = _load(request, session, token, for_update=True)
+    loaded = _load_for_answers(request, session, token, form)
     if isinstance(loaded, Response):
         return loaded
     context = loaded
-    _check_csrf(token, form)
-    gate = _gate(request, context, token)
-    if gate is not None:
-        return gate
     questionnaire = context.questionnaire
     pages = pages_of(questionnaire)
     page = _page(pages, number)
@@ -646,15 +652,11 @@ def review(request: Request, token: str, session: SessionDep) -> Response:
 
 @router.post("/r/{token}/submit")
 def submit(request: Request, token: str, session: SessionDep, form: FormDep) -> Response:
-    loaded = _load(request, session, token, for_update=True)
+    # A second submit (a double click, the back button) lands on the thank-you page like the first.
+    loaded = _load_for_answers(request, session, token, form)
     if isinstance(loaded, Response):
         return loaded
     context = loaded
-    _check_csrf(token, form)
-    # A second submit (a double click, the back button) lands on the thank-you page like the first.
-    gate = _gate(request, context, token)
-    if gate is not None:
-        return gate
     try:
         responses.submit(session, context)
     except InvalidInput:
