@@ -75,10 +75,6 @@ class ReportRenderer:
         )
         return future
 
-    def render(self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None) -> bytes:
-        """Render and wait (for callers outside the event loop: the CLI, threads)."""
-        return _outcome(self.submit(context, logo, logo_mime))
-
     async def render_async(
         self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None
     ) -> bytes:

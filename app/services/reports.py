@@ -177,17 +177,6 @@ async def pdf_of(source: ReportSource) -> bytes:
     return pdf
 
 
-def pdf_blocking(source: ReportSource) -> bytes:
-    """The report as PDF for callers outside the event loop (the CLI); same workers, same cache."""
-    context = build_context(source)
-    key = cache_key(context, source)
-    pdf = cached(key)
-    if pdf is None:
-        pdf = renderer().render(context, source.branding.logo, source.branding.logo_mime)
-        _store(key, pdf)
-    return pdf
-
-
 def filename(source: ReportSource, extension: str) -> str:
     """A download name: the organization and assessment, ASCII only."""
     stem = "-".join(
