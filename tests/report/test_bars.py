@@ -1,0 +1,43 @@
+"""Score bars: the CSS that gives each bar its length is written for the scores the report shows."""
+
+from __future__ import annotations
+
+import re
+
+from app.report.context import build_context
+from app.report.render import bar_length_rules, render_html, score_column
+from tests.report.conftest import flagship_source
+
+
+def test_a_bar_track_is_the_part_of_the_0_to_100_scale_above_the_score() -> None:
+    rules = bar_length_rules(
+        '<div class="bar wide heat-3 f-46">46</div>'
+        '<div class="bar narrow heat-5 f-100">100</div>'
+        '<div class="bar question heat-1 f-0">0</div>'
+    )
+    # wide: the track is 42% of the 176 mm A4 content width = 73.92 mm; a score of 46 leaves
+    # 54% of it unfilled: 73.92 * 0.54 = 39.9168 -> 39.92 mm.
+    assert ".bar.wide.f-46 { border-right-width: 39.92mm; }" in rules
+    # a full score leaves no track.
+    assert ".bar.narrow.f-100 { border-right-width: 0.00mm; }" in rules
+    # question: 19% of 176 mm = 33.44 mm, all of it unfilled at 0.
+    assert ".bar.question.f-0 { border-right-width: 33.44mm; }" in rules
+    # the screen version fills the same share with a gradient.
+    assert "linear-gradient(to right, transparent 46%, #eceff4 46%)" in rules
+    # scores that no bar shows get no rule.
+    assert "f-47" not in rules and ".bar.wide.f-100" not in rules
+
+
+def test_every_bar_in_a_report_gets_its_length() -> None:
+    html = render_html(build_context(flagship_source()))
+    bars = set(re.findall(r'class="bar (wide|half|narrow|question) [\w-]+ f-(\d+)"', html))
+    assert len(bars) > 20  # profile, summary, groups and questions
+    for size, score in bars:
+        assert f".bar.{size}.f-{score} {{ border-right-width:" in html
+    assert "/* bar lengths */" not in html
+
+
+def test_scores_are_padded_to_three_digits_with_figure_spaces() -> None:
+    assert score_column(46) == "\u200746"
+    assert score_column("100") == "100"
+    assert score_column("–") == "\u2007\u2007–"
