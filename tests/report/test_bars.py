@@ -1,4 +1,4 @@
-"""Score bars: the CSS that gives each bar its length is written for the scores the report shows."""
+"""Report pieces printed as few boxes: score bars and their lengths, and one-line answer summaries."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def test_scores_are_padded_to_three_digits_with_figure_spaces() -> None:
     assert score_column(46) == "\u200746"
     assert score_column("100") == "100"
     assert score_column("–") == "\u2007\u2007–"
+
+
+def test_an_appendix_answer_line_lists_counts_shares_and_the_unscored_answers() -> None:
+    from app.report.context import _answers_line
+
+    answers = [
+        {"label": "Disagree", "count": 3, "share": "10"},
+        {"label": "Agree", "count": 27, "share": "90"},
+    ]
+    assert _answers_line(answers, 2, 1) == "Disagree: 3 (10%) · Agree: 27 (90%) · Don't know: 2 · Not applicable: 1"
+    # a share that cannot be computed is left out, and a question nobody answered says so
+    assert _answers_line([{"label": "Yes", "count": 0, "share": "–"}], 0, 0) == "Yes: 0"
+    assert _answers_line([], 0, 0) == "No answers."
