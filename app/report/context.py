@@ -180,16 +180,33 @@ def _dimension_page(
         ]
 
     comments = [_comment(c, questions, labels) for q in own for c in comments_by_question.get(q.id, [])]
+    roles, functions = groups(result.breakdowns.by_role), groups(result.breakdowns.by_function)
     return {
         **dim,
-        "roles": groups(result.breakdowns.by_role),
-        "functions": groups(result.breakdowns.by_function),
+        "roles": roles,
+        "functions": functions,
+        "roles_line": _groups_line(roles, result.breakdowns.min_group_size),
+        "functions_line": _groups_line(functions, result.breakdowns.min_group_size),
         "questions": lines,
         "comments": comments[:COMMENTS_PER_DIMENSION],
         "more_comments": max(0, len(comments) - COMMENTS_PER_DIMENSION),
         "recommendations": [r for r in view["recommendations"] if r["dimension"] == dim["title"]],
         "answered": dimension_result.stats.n,
     }
+
+
+def _groups_line(groups: list[dict[str, Any]], min_group_size: int) -> str:
+    """A dimension's scores by group as one line of text, in the questionnaire's order (the same on
+    every page), the groups too small to show named at the end. A line rather than a bar per group:
+    the heatmaps chapter draws them all, and a bar per group doubled a dimension page's print time."""
+    shown = " · ".join(f"{g['label']} {g['score']} (n={g['n']})" for g in groups if not g["suppressed"])
+    hidden = ", ".join(g["label"] for g in groups if g["suppressed"])
+    if not groups:
+        return "nobody answered."
+    if hidden:
+        plural = "s" if min_group_size != 1 else ""
+        hidden = f"not shown, fewer than {min_group_size} respondent{plural}: {hidden}"
+    return "; ".join(part for part in (shown, hidden) if part) + "."
 
 
 def _method(source: ReportSource, view: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,6 @@ COLUMN_MM = 0.485 * A4_CONTENT_MM
 TRACK_MM = {
     "wide": 0.42 * A4_CONTENT_MM,
     "half": 0.42 * COLUMN_MM,
-    "narrow": 0.48 * COLUMN_MM,
     "question": 0.19 * A4_CONTENT_MM,
 }
 BAR_LENGTHS_MARK = "/* bar lengths */"
