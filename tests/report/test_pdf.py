@@ -71,6 +71,7 @@ def test_the_numbers_are_the_results(flagship: ReportSource, printed: tuple[PdfR
         heading = f"{position}. {dimension.title} {number(dimension.score)}"
         page = next(p for p in pages if heading in p and "of 100" in p.split(heading, 1)[1][:12])
         assert f"level {dimension.level}, {dimension.level_name}" in page
+        assert "Roles:" in page and "Functions:" in page  # the breakdown by group
     respondents = flagship.result.respondents
     assert f"Respondents: {respondents} submitted of {flagship.invited} invited" in text
     assert flagship.result.questionnaire.hash in text.replace(" ", "")
