@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.errors import ErrorBody
 from app.api.schemas import BrandingPublic, BrandingUpdate
+from app.http.branding import logo_response
 from app.services import branding
 from app.services.branding import KEEP, Branding
 from app.settings import get_settings
@@ -137,23 +138,6 @@ def get_logo(
     """The logo as it was uploaded, with its type; 404 when the workspace has none."""
     found = branding.of(session, principal)
     return logo_response(found, if_none_match)
-
-
-def logo_response(found: Branding, if_none_match: str | None) -> Response:
-    """The logo of `found` as a response (also used by the web app's preview), or a 404 error."""
-    if found.logo is None or found.logo_mime is None:
-        raise HTTPException(404, "this workspace has no logo")
-    etag = f'"{found.logo_digest}"'
-    headers = {
-        # Never guessed as anything else (an HTML page, a script): it is exactly the checked image type.
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-cache",
-        "ETag": etag,
-        "Content-Disposition": "inline",
-    }
-    if if_none_match is not None and etag in [tag.strip() for tag in if_none_match.split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(found.logo, media_type=found.logo_mime, headers=headers)
 
 
 @router.delete("/logo", status_code=204)

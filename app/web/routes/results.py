@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
-from app.api.routes.reports import html_response, pdf_response
+from app.http.reports import html_response, pdf_response
 from app.presentation.results import date, results_view
 from app.services import assessments, organizations, responses, results
 from app.web.deps import ViewerDep

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.api.deps import SessionDep
-from app.api.routes.branding import logo_response
 from app.api.schemas import ApiKeyCreate
 from app.db.tables import NAME_MAX
+from app.http.branding import logo_response
 from app.services import accounts, branding, webhooks
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep

@@ -1,0 +1,1 @@
+"""HTTP pieces both front doors serve the same way: the JSON API (`app.api`) and the web app (`app.web`)."""
