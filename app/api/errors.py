@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.observability.logs import current_request_id
 from app.services.errors import ServiceError
 
 log = logging.getLogger("centricity.api")
@@ -121,7 +122,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _respond(request, 500, "InternalError", "something went wrong on our side; nothing was changed")
+        # Starlette answers this outside every middleware, the request-id one too: the id is set
+        # here, so whoever reports the error can quote it and it leads to the logged traceback.
+        request_id = current_request_id()
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return _respond(
+            request, 500, "InternalError", "something went wrong on our side; nothing was changed", headers=headers
+        )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

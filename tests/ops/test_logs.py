@@ -185,3 +185,24 @@ def test_the_json_formatter_keeps_exceptions_and_extra_fields() -> None:
     assert line["message"] == "failed here" and line["level"] == "error" and line["order"] == 7
     assert "ValueError: bad value" in line["exception"]
     assert line["time"].endswith("+00:00") and isinstance(line["pid"], int)
+
+
+def test_an_unexpected_error_answers_500_with_the_request_id_that_its_log_line_carries(log_lines: Collect) -> None:
+    from app.api.app import create_app
+
+    app = create_app()
+
+    def broken() -> None:
+        raise RuntimeError("broken on purpose")
+
+    app.add_api_route("/api/v1/broken-on-purpose", broken)
+    app.add_api_route("/broken-on-purpose", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = client.get("/api/v1/broken-on-purpose", headers={"X-Request-ID": "api-500"})
+        page = client.get("/broken-on-purpose", headers={"X-Request-ID": "page-500"})
+    assert api.status_code == 500 and api.json()["error"] == "InternalError"
+    assert api.headers["X-Request-ID"] == "api-500"
+    assert page.status_code == 500 and "text/html" in page.headers["content-type"]
+    assert page.headers["X-Request-ID"] == "page-500"
+    errors = [line for line in log_lines.lines if line["message"].startswith("unhandled error")]
+    assert [line["request_id"] for line in errors] == ["api-500", "page-500"]
