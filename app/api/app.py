@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.api import errors
-from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
+from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
 from app.api.routes import (
     api_keys,
     assessments,
@@ -61,6 +61,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(RequestBodyLimit)
     if get_settings().is_sqlite:
         app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
     api = APIRouter(prefix=API_PREFIX)
