@@ -8,6 +8,7 @@ second download of the same report is not rendered again.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -15,6 +16,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
@@ -81,22 +83,31 @@ def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
     questionnaire = assessments.questionnaire_of(assessment)
     open_questions = {q.id for q in questionnaire.questions if q.type is QuestionType.TEXT}
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
-    found: list[tuple[int, str, str, Answer, Respondent]] = []
-    for by_question in responses.answers_of(session, list(submitted)).values():
-        for answer in by_question.values():
-            person = submitted[answer.respondent_id]
-            texts = []
-            if answer.question_id in open_questions and isinstance(answer.value, str) and answer.value.strip():
-                texts.append(answer.value.strip())
-            if answer.comment and answer.comment.strip():
-                texts.append(answer.comment.strip())
-            found.extend(
-                (order.get(answer.question_id, len(order)), authors[person.id], text, answer, person) for text in texts
-            )
+    # Only the answers that carry text, as plain rows: loading every answer of every respondent
+    # as ORM objects took ~0.15 s of the request's process per report (200 respondents).
+    carries_text = or_(
+        and_(col(Answer.comment).is_not(None), col(Answer.comment) != ""),
+        col(Answer.question_id).in_(open_questions),
+    )
+    rows = session.exec(
+        select(Answer.respondent_id, Answer.question_id, Answer.value, Answer.comment)
+        .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
+        .where(Respondent.assessment_id == assessment.id, col(Respondent.submitted_at).is_not(None), carries_text)
+    ).all()
+    found: list[tuple[int, str, str, str, Respondent]] = []
+    for respondent_id, question_id, value, comment in rows:
+        person = submitted[respondent_id]
+        texts = []
+        if question_id in open_questions and isinstance(value, str) and value.strip():
+            texts.append(value.strip())
+        if comment and comment.strip():
+            texts.append(comment.strip())
+        position = order.get(question_id, len(order))
+        found.extend((position, authors[person.id], text, question_id, person) for text in texts)
     found.sort(key=lambda item: (item[0], item[1]))
     return tuple(
-        Comment(answer.question_id, author, person.role, person.function, text)
-        for _, author, text, answer, person in found
+        Comment(question_id, author, person.role, person.function, text)
+        for _, author, text, question_id, person in found
     )
 
 
@@ -137,6 +148,11 @@ def cache_key(context: dict[str, Any], source: ReportSource) -> str:
     return hashlib.sha256(f"{canonical}|{source.branding.logo_digest}".encode()).hexdigest()
 
 
+def _context_and_key(source: ReportSource) -> tuple[dict[str, Any], str]:
+    context = build_context(source)
+    return context, cache_key(context, source)
+
+
 def cached(key: str) -> bytes | None:
     with _cache_lock:
         pdf = _cache.get(key)
@@ -158,8 +174,9 @@ def _store(key: str, pdf: bytes) -> None:
 
 async def pdf_of(source: ReportSource) -> bytes:
     """The report as PDF, from the cache or rendered in a worker (never on the event loop)."""
-    context = build_context(source)
-    key = cache_key(context, source)
+    # Building the context and hashing it take ~20 ms of CPU: in a thread, so the event loop
+    # goes on answering other requests meanwhile (on it, they raised /healthz's p99 by half).
+    context, key = await asyncio.to_thread(_context_and_key, source)
     pdf = cached(key)
     if pdf is not None:
         record_report_rendered("cached")
