@@ -173,20 +173,16 @@ def _dimension_page(
                 "suppressed": g.suppressed,
                 "n": g.n,
                 "score": None if g.suppressed else number(g.dimensions.get(dim["id"])),
-                "bar": 0.0 if g.suppressed else charts.bar_width(g.dimensions.get(dim["id"])),
-                "heat": "heat-none" if g.suppressed else charts.heat_class(g.dimensions.get(dim["id"])),
             }
             for g in breakdowns
         ]
 
     comments = [_comment(c, questions, labels) for q in own for c in comments_by_question.get(q.id, [])]
-    roles, functions = groups(result.breakdowns.by_role), groups(result.breakdowns.by_function)
+    min_size = result.breakdowns.min_group_size
     return {
         **dim,
-        "roles": roles,
-        "functions": functions,
-        "roles_line": _groups_line(roles, result.breakdowns.min_group_size),
-        "functions_line": _groups_line(functions, result.breakdowns.min_group_size),
+        "roles_line": _groups_line(groups(result.breakdowns.by_role), min_size),
+        "functions_line": _groups_line(groups(result.breakdowns.by_function), min_size),
         "questions": lines,
         "comments": comments[:COMMENTS_PER_DIMENSION],
         "more_comments": max(0, len(comments) - COMMENTS_PER_DIMENSION),
@@ -199,10 +195,10 @@ def _groups_line(groups: list[dict[str, Any]], min_group_size: int) -> str:
     """A dimension's scores by group as one line of text, in the questionnaire's order (the same on
     every page), the groups too small to show named at the end. A line rather than a bar per group:
     the heatmaps chapter draws them all, and a bar per group doubled a dimension page's print time."""
-    shown = " · ".join(f"{g['label']} {g['score']} (n={g['n']})" for g in groups if not g["suppressed"])
-    hidden = ", ".join(g["label"] for g in groups if g["suppressed"])
     if not groups:
         return "nobody answered."
+    shown = " · ".join(f"{g['label']} {g['score']} (n={g['n']})" for g in groups if not g["suppressed"])
+    hidden = ", ".join(g["label"] for g in groups if g["suppressed"])
     if hidden:
         plural = "s" if min_group_size != 1 else ""
         hidden = f"not shown, fewer than {min_group_size} respondent{plural}: {hidden}"
@@ -288,17 +284,14 @@ def _appendix(
             }
             for key in ordered
         ]
-        dont_know = outcome.dont_know if outcome else 0
-        not_applicable = outcome.not_applicable if outcome else 0
         sections[question.dimension].append(
             {
                 "id": question.id,
                 "text": question.text,
                 "kind": QUESTION_TYPE_NAMES.get(question.type, question.type.value),
-                "answers": answers,
-                "summary": _answers_line(answers, dont_know, not_applicable),
-                "dont_know": dont_know,
-                "not_applicable": not_applicable,
+                "summary": _answers_line(
+                    answers, outcome.dont_know if outcome else 0, outcome.not_applicable if outcome else 0
+                ),
                 "comments": [
                     _comment(c, questions, labels)
                     for c in comments_by_question.get(question.id, [])[:COMMENTS_PER_QUESTION]
