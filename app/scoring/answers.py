@@ -47,6 +47,8 @@ class Respondent:
     role: str | None = None
     function: str | None = None
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    # False for answers saved but not yet submitted, counted only when a result asks for them.
+    submitted: bool = True
 
 
 def _is_number(value: object) -> bool:

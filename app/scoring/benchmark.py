@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from pydantic import BaseModel, Field
+
+from app.scoring.privacy import Atom, Cell, disclosed_cells
+
+# A benchmark describes at least this many peer organizations, and so does every group of
+# peers that one filter keeps out compared with another.
+MIN_PEERS = 5
 
 
 class DimensionBenchmark(BaseModel):
@@ -22,6 +31,41 @@ class Benchmark(BaseModel):
     size_band: str | None
     index_percentile: float | None
     dimensions: list[DimensionBenchmark]
+
+
+def filter_available(
+    peers: Sequence[tuple[str | None, str | None]], industry: str | None, size_band: str | None
+) -> bool:
+    """Whether the benchmark among the peers of this `industry` and `size_band` (None: any) may be shown.
+
+    Every filter can be asked for, so the peers one filter keeps and another leaves out must
+    be MIN_PEERS or more too: with 6 peers in all and 5 in retail, comparing the two
+    benchmarks would describe the one peer outside retail. The possible filters are weighed
+    together, larger groups first, by the same rule as small groups of respondents
+    (`privacy.disclosed_cells`); the answer does not depend on which filter is asked first.
+    """
+    counts: Counter[Atom] = Counter((i, s, True) for i, s in peers)
+    atoms = list(counts)
+    industries = sorted({a[0] for a in atoms if a[0] is not None}, key=lambda i: (-_size(counts, 0, i), i))
+    sizes = sorted({a[1] for a in atoms if a[1] is not None}, key=lambda s: (-_size(counts, 1, s), s))
+    candidates = [Cell("any|any", frozenset(atoms))]
+    candidates += [Cell(f"{i}|any", frozenset(a for a in atoms if a[0] == i)) for i in industries]
+    candidates += [Cell(f"any|{s}", frozenset(a for a in atoms if a[1] == s)) for s in sizes]
+    candidates += [Cell(f"{i}|{s}", frozenset(a for a in atoms if a[:2] == (i, s))) for i in industries for s in sizes]
+    wanted = f"{industry if industry is not None else 'any'}|{size_band if size_band is not None else 'any'}"
+    return wanted in disclosed_cells(counts, candidates, MIN_PEERS)
+
+
+def _size(counts: Counter[Atom], position: int, value: str) -> int:
+    return sum(n for atom, n in counts.items() if atom[position] == value)
+
+
+def disclosed_percentile(value: float, others: list[float]) -> float | None:
+    """`percentile_rank`, or None when a peer's score equals `value` exactly: a tie tells
+    the reader one peer's exact score."""
+    if len(others) < MIN_PEERS or any(other == value for other in others):
+        return None
+    return percentile_rank(value, others)
 
 
 def percentile_rank(value: float, others: list[float]) -> float:

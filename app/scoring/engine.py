@@ -10,7 +10,11 @@ respondent order. How each number is made:
 * dimension score: mean of the respondents' dimension scores, so each person counts once;
 * index: weighted mean of the dimension scores (dimension weights);
 * level: from the rubric thresholds, then held down by the gating rules;
-* band: 95% t-interval of the respondents' own indices around the index.
+* band: 95% t-interval of the respondents' own indices around the index;
+* disclosure (`app.scoring.privacy`): a figure is shown only when it describes at least the
+  minimum group size of people and no smaller group can be computed from it together with
+  the other figures shown; an anonymous assessment shows no figure at all until that many
+  people have submitted. Hidden dimensions are left out of the index.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import hashlib
 import json
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +31,7 @@ from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questi
 from app.scoring.answers import AnswerError, Respondent, scorer_for, visibility
 from app.scoring.answers import condition_holds as _condition_holds
 from app.scoring.outcomes import outcome_result
+from app.scoring.privacy import Atom, Cell, disclosed_cells, results_withheld
 from app.scoring.recommendations import roadmap, select_recommendations
 from app.scoring.result import (
     AssessmentResult,
@@ -34,6 +39,7 @@ from app.scoring.result import (
     Breakdowns,
     Confidence,
     DimensionResult,
+    Disclosure,
     Gaps,
     GateApplied,
     GroupBreakdown,
@@ -59,6 +65,10 @@ class _Scored:
     dimension_scores: dict[str, float] = field(default_factory=dict)
     index: float | None = None
 
+    @property
+    def atom(self) -> Atom:
+        return (self.respondent.role, self.respondent.function, self.respondent.submitted)
+
 
 @dataclass
 class _Tally:
@@ -69,6 +79,7 @@ class _Tally:
     hidden: int = 0
     distribution: Counter[str] = field(default_factory=Counter)
     outcome_answers: list[object] = field(default_factory=list)
+    answered_by: Counter[Atom] = field(default_factory=Counter)  # people with a real answer, by atom
 
 
 def level_for(score: float, questionnaire: Questionnaire) -> int:
@@ -89,15 +100,29 @@ def score_assessment(
     respondents: Sequence[Respondent],
     target_level: int | None = None,
     min_group_size: int = 1,
+    anonymous: bool = False,
 ) -> AssessmentResult:
     """Score validated answers. Answers are expected to have passed `answers.validate_answer`;
-    an answer for an unknown question raises `AnswerError`."""
+    an answer for an unknown question raises `AnswerError`.
+
+    Respondents marked `submitted=False` are counted too (a result "with answers in
+    progress"); figures that would differ from the submitted-only result by fewer than
+    `min_group_size` people are hidden, as every other small group is."""
     target = target_level or questionnaire.rubric.default_target_level
     known = {q.id for q in questionnaire.questions}
     for respondent in respondents:
         for qid in respondent.answers:
             if qid not in known:
                 raise AnswerError(qid, "no such question in this questionnaire", respondent.id)
+    unsubmitted = sum(1 for r in respondents if not r.submitted and r.answers)
+    in_progress: Literal["not_requested", "included", "left_out"] = "not_requested"
+    if any(not r.submitted for r in respondents):
+        in_progress = "left_out" if 0 < unsubmitted < min_group_size else "included"
+    if in_progress == "left_out":
+        respondents = [r for r in respondents if r.submitted]
+    submitted = sum(1 for r in respondents if r.submitted and r.answers)
+    withheld = results_withheld(anonymous=anonymous, submitted=submitted, min_group_size=min_group_size)
+    two_views = in_progress == "included" and unsubmitted > 0
     # Sorting by id makes the result independent of the order respondents arrive in.
     ordered = sorted(respondents, key=lambda r: r.id)
     scorers = {q.id: scorer_for(q, questionnaire) for q in questionnaire.questions}
@@ -135,6 +160,7 @@ def score_assessment(
                     not_applicable += answer == NOT_APPLICABLE
                 continue
             _count_distribution(tally.distribution, answer)
+            tally.answered_by[(respondent.role, respondent.function, respondent.submitted)] += 1
             if scorer is None:
                 if question.type.is_outcome:
                     tally.outcome_answers.append(answer)
@@ -149,15 +175,42 @@ def score_assessment(
             person.index = weighted_mean([(s, dimension_weights[d]) for d, s in person.dimension_scores.items()])
         scored.append(person)
 
-    dimensions = _dimension_results(questionnaire, scored, tallies)
+    def disclose(counts: Mapping[Atom, int], cells: Callable[[Mapping[Atom, int]], list[Cell]]) -> set[str]:
+        if withheld:
+            return set()
+        if not two_views:
+            return disclosed_cells(counts, cells(counts), min_group_size)
+        # The submitted-only result is public too: what this one adds must stand on its own.
+        alone = {atom: n for atom, n in counts.items() if atom[2]}
+        shown_alone = disclosed_cells(alone, cells(alone), min_group_size)
+        seeds = [cell.atoms for cell in cells(alone) if cell.key in shown_alone]
+        return disclosed_cells(counts, cells(counts), min_group_size, published=seeds)
+
+    dimension_cells = _dimension_cells(questionnaire)
+    shown = {
+        d.id: disclose(Counter(p.atom for p in scored if d.id in p.dimension_scores), dimension_cells)
+        for d in questionnaire.dimensions
+    }
+    shown_questions = {q.id for q in questionnaire.questions if "all" in disclose(tallies[q.id].answered_by, _whole)}
+    dimensions = _dimension_results(questionnaire, scored, tallies, shown)
     dimension_scores = {d.id: d.score for d in dimensions if d.score is not None}
     index = (
         weighted_mean([(s, dimension_weights[d]) for d, s in dimension_scores.items()]) if dimension_scores else None
     )
     dimension_levels = {d.id: d.level for d in dimensions}
     participants = [p for p in scored if p.respondent.answers]
-    recommendations = select_recommendations(
-        questionnaire, dimension_levels, _trigger_shares(questionnaire, visibilities), target
+    shares = {
+        rec_id: share
+        for rec_id, (share, eligible) in _trigger_shares(questionnaire, ordered, visibilities).items()
+        if "all" in disclose(eligible, _whole)
+    }
+    recommendations = select_recommendations(questionnaire, dimension_levels, shares, target)
+    questions = [_question_result(q, tallies[q.id], q.id in shown_questions) for q in questionnaire.questions]
+    breakdowns = _breakdowns(questionnaire, scored, shown, min_group_size, withheld)
+    hidden_cells = (
+        sum(d.suppressed for d in dimensions)
+        + sum(q.suppressed for q in questions)
+        + sum(len(g.hidden) for g in [*breakdowns.by_role, *breakdowns.by_function])
     )
     return AssessmentResult(
         questionnaire=QuestionnaireRef(
@@ -175,15 +228,76 @@ def score_assessment(
             not_applicable,
         ),
         dimensions=dimensions,
-        questions=[_question_result(q, tallies[q.id]) for q in questionnaire.questions],
-        breakdowns=_breakdowns(questionnaire, scored, min_group_size),
-        gaps=_gaps(questionnaire, scored, min_group_size),
+        questions=questions,
+        breakdowns=breakdowns,
+        gaps=_gaps(questionnaire, scored, shown),
         outcomes=[
-            outcome_result(q, tallies[q.id].outcome_answers) for q in questionnaire.questions if q.type.is_outcome
+            outcome_result(q, [] if withheld else tallies[q.id].outcome_answers)
+            for q in questionnaire.questions
+            if q.type.is_outcome
         ],
         recommendations=recommendations,
         roadmap=roadmap(recommendations),
+        disclosure=Disclosure(
+            min_group_size=min_group_size,
+            withheld=withheld,
+            in_progress=in_progress,
+            hidden_cells=hidden_cells,
+            message=_disclosure_message(min_group_size, withheld, in_progress, hidden_cells),
+        ),
     )
+
+
+def _disclosure_message(
+    min_group_size: int, withheld: bool, in_progress: Literal["not_requested", "included", "left_out"], hidden: int
+) -> str | None:
+    people = f"{min_group_size} {'person' if min_group_size == 1 else 'people'}"
+    if withheld:
+        return (
+            f"Fewer than {people} have submitted: no score is shown until {min_group_size} have, "
+            "so that no one's answers can be told apart."
+        )
+    parts = []
+    if in_progress == "left_out":
+        parts.append(f"Unsubmitted answers are left out: fewer than {people} have them.")
+    if hidden:
+        figures = "figure is" if hidden == 1 else "figures are"
+        parts.append(
+            f"{hidden} {figures} hidden because they describe fewer than {people}, "
+            "or would let such a group be worked out from the figures shown."
+        )
+    return " ".join(parts) or None
+
+
+def _whole(counts: Mapping[Atom, int]) -> list[Cell]:
+    """A figure over everyone counted (a question's distribution, a trigger's share)."""
+    return [Cell("all", frozenset(atom for atom, n in counts.items() if n > 0))]
+
+
+def _dimension_cells(questionnaire: Questionnaire) -> Callable[[Mapping[Atom, int]], list[Cell]]:
+    """The figures a dimension's scores can be published as, most worth showing first: everyone,
+    leaders and front line (the perception gap), then each role and each function, larger first."""
+    perspective = {r.id: r.perspective.value for r in questionnaire.roles}
+    orders = ([r.id for r in questionnaire.roles], [f.id for f in questionnaire.functions])
+
+    def cells(counts: Mapping[Atom, int]) -> list[Cell]:
+        atoms = [atom for atom, n in counts.items() if n > 0]
+        out = [Cell("all", frozenset(atoms))]
+        for side in ("leader", "frontline"):
+            members = frozenset(a for a in atoms if perspective.get(a[0] or "") == side)
+            if members:
+                out.append(Cell(f"side:{side}", members))
+        for position, kind in enumerate(("role", "function")):
+            groups: dict[str, set[Atom]] = defaultdict(set)
+            for atom in atoms:
+                name = atom[position]
+                if isinstance(name, str):
+                    groups[name].add(atom)
+            ranked = sorted(groups, key=lambda g: _larger_first(g, groups[g], counts, orders[position]))
+            out.extend(Cell(f"{kind}:{name}", frozenset(groups[name])) for name in ranked)
+        return out
+
+    return cells
 
 
 def _count_distribution(distribution: Counter[str], answer: object) -> None:
@@ -206,12 +320,22 @@ def _stats(values: Sequence[float]) -> GroupStats:
     )
 
 
-def _question_result(question: Question, tally: _Tally) -> QuestionResult:
+def _larger_first(
+    name: str, atoms: Iterable[Atom], counts: Mapping[Atom, int], order: Sequence[str]
+) -> tuple[int, int, str]:
+    return (-sum(counts[a] for a in atoms), order.index(name) if name in order else len(order), name)
+
+
+def _question_result(question: Question, tally: _Tally, shown: bool) -> QuestionResult:
     is_scored = question.type.is_scored
     answered = len(tally.outcome_answers) if question.type.is_outcome else sum(tally.distribution.values())
-    stats = (
-        _stats(tally.scores) if is_scored else GroupStats(n=answered, mean=None, median=None, sd=None, consensus=None)
-    )
+    suppressed = not shown and bool(tally.answered_by)
+    if suppressed:
+        stats = _stats([])
+    elif is_scored:
+        stats = _stats(tally.scores)
+    else:
+        stats = GroupStats(n=answered, mean=None, median=None, sd=None, consensus=None)
     return QuestionResult(
         id=question.id,
         dimension=question.dimension,
@@ -223,18 +347,25 @@ def _question_result(question: Question, tally: _Tally) -> QuestionResult:
         not_applicable=tally.not_applicable,
         unanswered=tally.unanswered,
         hidden=tally.hidden,
-        distribution=dict(sorted(tally.distribution.items())) if question.type.value != "text" else {},
+        distribution=dict(sorted(tally.distribution.items()))
+        if question.type.value != "text" and not suppressed
+        else {},
+        suppressed=suppressed,
     )
 
 
 def _dimension_results(
-    questionnaire: Questionnaire, scored: Sequence[_Scored], tallies: Mapping[str, _Tally]
+    questionnaire: Questionnaire,
+    scored: Sequence[_Scored],
+    tallies: Mapping[str, _Tally],
+    shown: Mapping[str, set[str]],
 ) -> list[DimensionResult]:
     results = []
     for dimension in questionnaire.dimensions:
         values = [p.dimension_scores[dimension.id] for p in scored if dimension.id in p.dimension_scores]
         question_ids = [q.id for q in questionnaire.questions if q.dimension == dimension.id]
-        stats = _stats(values)
+        suppressed = bool(values) and "all" not in shown[dimension.id]
+        stats = _stats([] if suppressed else values)
         level = level_for(stats.mean, questionnaire) if stats.mean is not None else None
         results.append(
             DimensionResult(
@@ -248,6 +379,7 @@ def _dimension_results(
                 dont_know=sum(tallies[q].dont_know for q in question_ids),
                 not_applicable=sum(tallies[q].not_applicable for q in question_ids),
                 question_ids=question_ids,
+                suppressed=suppressed,
             )
         )
     return results
@@ -355,39 +487,53 @@ def _confidence(
     )
 
 
-def _group_means(group: Sequence[_Scored], dimension_ids: Sequence[str]) -> dict[str, float | None]:
-    means: dict[str, float | None] = {}
-    for dim in dimension_ids:
-        values = [p.dimension_scores[dim] for p in group if dim in p.dimension_scores]
-        means[dim] = mean(values) if values else None
-    return means
-
-
-def _breakdowns(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_size: int) -> Breakdowns:
+def _breakdowns(
+    questionnaire: Questionnaire,
+    scored: Sequence[_Scored],
+    shown: Mapping[str, set[str]],
+    min_group_size: int,
+    withheld: bool,
+) -> Breakdowns:
+    """Scores by role and by function; a group's score for a dimension is shown only where
+    `shown` (the disclosure plan) allows it, and its index only when none of its scores is hidden."""
     dimension_ids = [d.id for d in questionnaire.dimensions]
     weights = {d.id: d.weight for d in questionnaire.dimensions}
 
-    def breakdown(key: str, order: Sequence[str]) -> list[GroupBreakdown]:
+    def breakdown(kind: Literal["role", "function"], order: Sequence[str]) -> list[GroupBreakdown]:
+        if withheld:
+            return []
         groups: dict[str, list[_Scored]] = defaultdict(list)
         for person in scored:
-            value = getattr(person.respondent, key)
+            value = getattr(person.respondent, kind)
             if value is not None and person.dimension_scores:
                 groups[value].append(person)
         rows = []
         for name in sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g)):
             members = groups[name]
-            if len(members) < min_group_size:
-                rows.append(GroupBreakdown(group=name, suppressed=True, n=None, index=None, dimensions={}))
+            means: dict[str, float | None] = {}
+            hidden: list[str] = []
+            for dim in dimension_ids:
+                values = [p.dimension_scores[dim] for p in members if dim in p.dimension_scores]
+                visible = bool(values) and f"{kind}:{name}" in shown[dim]
+                if values and not visible:
+                    hidden.append(dim)
+                means[dim] = mean(values) if visible else None
+            present = [(score, weights[d]) for d, score in means.items() if score is not None]
+            if not present:
+                rows.append(
+                    GroupBreakdown(group=name, suppressed=True, n=None, index=None, dimensions={}, hidden=hidden)
+                )
                 continue
-            means = _group_means(members, dimension_ids)
-            present = [(s, weights[d]) for d, s in means.items() if s is not None]
             rows.append(
                 GroupBreakdown(
                     group=name,
                     suppressed=False,
                     n=len(members),
-                    index=weighted_mean(present) if present else None,
+                    # An index over the shown dimensions only would mix in the hidden ones' absence;
+                    # one over all of them would let the hidden scores be worked out.
+                    index=None if hidden else weighted_mean(present),
                     dimensions=means,
+                    hidden=hidden,
                 )
             )
         return rows
@@ -399,7 +545,9 @@ def _breakdowns(questionnaire: Questionnaire, scored: Sequence[_Scored], min_gro
     )
 
 
-def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_size: int) -> Gaps:
+def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], shown: Mapping[str, set[str]]) -> Gaps:
+    """Perception gaps (leaders against front line) and silo gaps (between functions), built
+    only from group scores the disclosure plan shows."""
     thresholds = questionnaire.rubric.gaps
     perspective = {r.id: r.perspective.value for r in questionnaire.roles}
     perception: list[PerceptionGap] = []
@@ -417,7 +565,7 @@ def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_siz
                 sides[side].append(score)
             if person.respondent.function is not None:
                 functions[person.respondent.function].append(score)
-        if sides["leader"] and sides["frontline"] and min(len(v) for v in sides.values()) >= min_group_size:
+        if {"side:leader", "side:frontline"} <= shown[dim]:
             leaders, frontline = mean(sides["leader"]), mean(sides["frontline"])
             gap = leaders - frontline
             perception.append(
@@ -429,7 +577,7 @@ def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_siz
                     flagged=round(abs(gap), _LEVEL_PRECISION) >= thresholds.perception,
                 )
             )
-        means = {f: mean(v) for f, v in functions.items() if len(v) >= min_group_size}
+        means = {f: mean(v) for f, v in functions.items() if f"function:{f}" in shown[dim]}
         if len(means) >= 2:
             high = max(means, key=lambda f: (means[f], f))
             low = min(means, key=lambda f: (means[f], f))
@@ -451,26 +599,28 @@ def _gaps(questionnaire: Questionnaire, scored: Sequence[_Scored], min_group_siz
 
 
 def _trigger_shares(
-    questionnaire: Questionnaire, visibilities: Sequence[tuple[Mapping[str, object], dict[str, bool]]]
-) -> dict[str, float]:
-    """For each triggered recommendation, the share of respondents able to meet its trigger who do.
+    questionnaire: Questionnaire,
+    respondents: Sequence[Respondent],
+    visibilities: Sequence[tuple[Mapping[str, object], dict[str, bool]]],
+) -> dict[str, tuple[float, Counter[Atom]]]:
+    """For each triggered recommendation, the share of respondents able to meet its trigger who do,
+    and who those respondents are (by atom, for the disclosure plan).
 
     A respondent counts when every question the trigger looks at is visible to them and
     has a real answer; the share is over those respondents only.
     """
-    shares: dict[str, float] = {}
-    triggered = [r for r in questionnaire.recommendations if r.trigger is not None]
-    if not triggered:
-        return shares
-    for rec in triggered:
-        assert rec.trigger is not None
+    shares: dict[str, tuple[float, Counter[Atom]]] = {}
+    for rec in questionnaire.recommendations:
+        if rec.trigger is None:
+            continue
         looked_at = rec.trigger.referenced_questions()
-        eligible = met = 0
-        for answers, visible in visibilities:
+        eligible: Counter[Atom] = Counter()
+        met = 0
+        for respondent, (answers, visible) in zip(respondents, visibilities, strict=True):
             if not all(visible.get(q) and answers.get(q) not in (None, DONT_KNOW, NOT_APPLICABLE) for q in looked_at):
                 continue
-            eligible += 1
+            eligible[(respondent.role, respondent.function, respondent.submitted)] += 1
             met += _condition_holds(rec.trigger, answers, visible)
         if eligible:
-            shares[rec.id] = met / eligible
+            shares[rec.id] = (met / sum(eligible.values()), eligible)
     return shares

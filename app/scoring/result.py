@@ -69,6 +69,11 @@ class QuestionResult(BaseModel):
     unanswered: int
     hidden: int
     distribution: dict[str, int] = Field(description="How many respondents gave each answer (choices, levels, items).")
+    suppressed: bool = Field(
+        default=False,
+        description="True when fewer than the minimum group size answered it (or showing it would let a "
+        "smaller group be computed): stats and distribution are then empty.",
+    )
 
 
 class DimensionResult(BaseModel):
@@ -82,14 +87,24 @@ class DimensionResult(BaseModel):
     dont_know: int
     not_applicable: int
     question_ids: list[str]
+    suppressed: bool = Field(
+        default=False,
+        description="True when fewer than the minimum group size scored it (or showing it would let a "
+        "smaller group be computed): score, level and stats are then empty and the index leaves it out.",
+    )
 
 
 class GroupBreakdown(BaseModel):
     group: str
-    suppressed: bool = Field(description="True when the group is smaller than the minimum group size.")
-    n: int | None
-    index: float | None
-    dimensions: dict[str, float | None]
+    suppressed: bool = Field(description="True when none of the group's scores can be shown.")
+    n: int | None = Field(description="Members who scored at least one dimension; None when suppressed.")
+    index: float | None = Field(description="None when any of the group's dimension scores is hidden.")
+    dimensions: dict[str, float | None] = Field(description="None where the group has no score or it is hidden.")
+    hidden: list[str] = Field(
+        default_factory=list,
+        description="Dimensions whose score for this group is hidden: fewer than the minimum group size "
+        "scored it, or it could be computed from the other figures with the hidden ones.",
+    )
 
 
 class Breakdowns(BaseModel):
@@ -171,6 +186,23 @@ class Roadmap(BaseModel):
     days_365: list[str]
 
 
+class Disclosure(BaseModel):
+    """What the result leaves out to keep small groups from being recognized, and why."""
+
+    min_group_size: int = Field(description="No figure describes fewer people than this.")
+    withheld: bool = Field(
+        description="True for an anonymous assessment with fewer submitted respondents than the minimum "
+        "group size: no score, distribution or comment is shown until enough people have submitted."
+    )
+    in_progress: Literal["not_requested", "included", "left_out"] = Field(
+        description="Whether unsubmitted answers were counted: `left_out` when fewer people than the "
+        "minimum group size have unsubmitted answers (their answers would show as the difference "
+        "from the submitted-only result)."
+    )
+    hidden_cells: int = Field(description="Dimension and question figures, group cells included, left out.")
+    message: str | None
+
+
 class AssessmentResult(BaseModel):
     questionnaire: QuestionnaireRef
     respondents: int
@@ -183,3 +215,4 @@ class AssessmentResult(BaseModel):
     outcomes: list[OutcomeResult]
     recommendations: list[RecommendationResult]
     roadmap: Roadmap
+    disclosure: Disclosure

@@ -9,17 +9,24 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
+from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent
 from app.presentation.results import Previous
 from app.scoring.answers import Respondent as ScoredRespondent
-from app.scoring.benchmark import Benchmark, DimensionBenchmark, median, percentile_rank
+from app.scoring.benchmark import (
+    MIN_PEERS,
+    Benchmark,
+    DimensionBenchmark,
+    disclosed_percentile,
+    filter_available,
+    median,
+)
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
+from app.scoring.privacy import effective_min_group_size
 from app.scoring.result import AssessmentResult
 from app.services import assessments, organizations
 from app.services.accounts import Principal
 
-MIN_PEERS = 5
 _CACHE_SIZE = 256
 _cache: OrderedDict[tuple[Any, ...], AssessmentResult] = OrderedDict()
 _lock = threading.Lock()
@@ -37,7 +44,10 @@ def _respondents(session: Session, assessment: Assessment, include_in_progress: 
         ).all()
         for respondent_id, question_id, value in rows:
             answers[respondent_id][question_id] = value
-    return [ScoredRespondent(rid, p.role, p.function, answers[rid]) for rid, p in people.items()]
+    return [
+        ScoredRespondent(rid, p.role, p.function, answers[rid], submitted=p.submitted_at is not None)
+        for rid, p in people.items()
+    ]
 
 
 def _fingerprint(session: Session, assessment: Assessment, include_in_progress: bool) -> tuple[Any, ...]:
@@ -58,6 +68,7 @@ def _fingerprint(session: Session, assessment: Assessment, include_in_progress: 
         assessment.questionnaire_hash,
         assessment.target_level,
         assessment.min_group_size,
+        assessment.anonymity,
         include_in_progress,
         tuple(answers),
         tuple(submitted),
@@ -76,13 +87,21 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
         assessments.questionnaire_of(assessment),
         _respondents(session, assessment, include_in_progress),
         target_level=assessment.target_level,
-        min_group_size=assessment.min_group_size,
+        min_group_size=min_group_size_of(assessment),
+        anonymous=assessment.anonymity is Anonymity.ANONYMOUS,
     )
     with _lock:
         _cache[key] = result
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return result
+
+
+def min_group_size_of(assessment: Assessment) -> int:
+    """The smallest group the assessment's outputs describe (see `app.scoring.privacy`)."""
+    return effective_min_group_size(
+        anonymous=assessment.anonymity is Anonymity.ANONYMOUS, min_group_size=assessment.min_group_size
+    )
 
 
 def results(
@@ -162,10 +181,11 @@ def benchmark(
     size_band: str | None = None,
 ) -> Benchmark:
     """Where this assessment stands among the workspace's other organizations (their latest closed
-    assessment of the same questionnaire). Below MIN_PEERS nothing is shown, so no peer can be singled out."""
+    assessment of the same questionnaire). Nothing is shown below MIN_PEERS peers, or where comparing
+    this filter with another would single out fewer peers than that (`benchmark.filter_available`)."""
     assessment = assessments.get(session, principal, assessment_id)
-    query = (
-        select(Assessment)
+    rows = session.exec(
+        select(Assessment, Organization.industry, Organization.size_band)
         .options(assessments.without_snapshot())
         .join(Organization, col(Organization.id) == col(Assessment.organization_id))
         .where(
@@ -174,32 +194,33 @@ def benchmark(
             Assessment.status == AssessmentStatus.CLOSED,
             Assessment.organization_id != assessment.organization_id,
         )
-        .order_by(col(Assessment.closed_at).desc())
-    )
-    if industry is not None:
-        query = query.where(Organization.industry == industry)
-    if size_band is not None:
-        query = query.where(Organization.size_band == size_band)
-    latest: dict[str, Assessment] = {}
-    for peer in session.exec(query).all():
-        latest.setdefault(peer.organization_id, peer)
+        .order_by(col(Assessment.closed_at).desc(), col(Assessment.id))
+    ).all()
+    latest: dict[str, tuple[Assessment, str | None, str | None]] = {}
+    for peer, peer_industry, peer_size in rows:
+        latest.setdefault(peer.organization_id, (peer, peer_industry, peer_size))
+    chosen = [
+        peer
+        for peer, peer_industry, peer_size in latest.values()
+        if (industry is None or peer_industry == industry) and (size_band is None or peer_size == size_band)
+    ]
     base: dict[str, Any] = {
         "questionnaire_id": assessment.questionnaire_id,
-        "peers": len(latest),
+        "peers": len(chosen),
         "min_peers": MIN_PEERS,
         "industry": industry,
         "size_band": size_band,
     }
-    if len(latest) < MIN_PEERS:
-        return Benchmark(
-            **base,
-            available=False,
-            message=f"{len(latest)} peer organization(s); at least {MIN_PEERS} are needed to keep each anonymous",
-            index_percentile=None,
-            dimensions=[],
+    if len(chosen) < MIN_PEERS or not filter_available([(i, s) for _, i, s in latest.values()], industry, size_band):
+        message = (
+            f"{len(chosen)} peer organization(s); at least {MIN_PEERS} are needed to keep each anonymous"
+            if len(chosen) < MIN_PEERS
+            else f"this filter would set apart fewer than {MIN_PEERS} peer organizations from another one; "
+            "choose a wider filter"
         )
+        return Benchmark(**base, available=False, message=message, index_percentile=None, dimensions=[])
     own = result_of(session, assessment)
-    peers = [result_of(session, peer) for peer in latest.values()]
+    peers = [result_of(session, peer) for peer in chosen]
     dimensions = []
     for dim in own.dimensions:
         scores = [d.score for p in peers for d in p.dimensions if d.id == dim.id and d.score is not None]
@@ -208,7 +229,7 @@ def benchmark(
             DimensionBenchmark(
                 id=dim.id,
                 score=dim.score,
-                percentile=percentile_rank(dim.score, scores) if enough and dim.score is not None else None,
+                percentile=disclosed_percentile(dim.score, scores) if dim.score is not None else None,
                 peer_median=median(scores) if enough else None,
             )
         )
@@ -218,8 +239,6 @@ def benchmark(
         **base,
         available=True,
         message=None,
-        index_percentile=percentile_rank(own_index, indices)
-        if own_index is not None and len(indices) >= MIN_PEERS
-        else None,
+        index_percentile=disclosed_percentile(own_index, indices) if own_index is not None else None,
         dimensions=dimensions,
     )

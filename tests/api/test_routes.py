@@ -311,7 +311,8 @@ def test_comments_need_a_question_that_takes_them(client: TestClient, tenant: Te
 
 
 def test_pushed_response_is_scored(client: TestClient, tenant: Tenant) -> None:
-    assessment = tenant.open_assessment()
+    # named, groups of one shown: one respondent's figures (tests/api/test_privacy.py covers the anonymous case)
+    assessment = tenant.open_assessment(anonymity="named", min_group_size=1)
     answers = pulse_answers(client, tenant, level=3)
     pushed = tenant.post(
         f"/assessments/{assessment['id']}/responses", {"role": "executive", "function": "sales", "answers": answers}
@@ -334,33 +335,43 @@ def test_pushed_response_is_scored(client: TestClient, tenant: Tenant) -> None:
 
 
 def test_results_count_submitted_answers_unless_asked(client: TestClient, tenant: Tenant) -> None:
-    assessment = tenant.open_assessment()
+    assessment = tenant.open_assessment(anonymity="named", min_group_size=1)
     (token,) = tenant.invite(assessment["id"], ("executive", "sales"))
     client.put(f"/api/v1/respond/{token}/answers", json={"answers": {"strategy-plan": 5}})
     assert tenant.get(f"/assessments/{assessment['id']}/results").json()["respondents"] == 0
     partial = tenant.get(f"/assessments/{assessment['id']}/results", params={"include_in_progress": True}).json()
-    assert partial["respondents"] == 1
+    assert partial["respondents"] == 1 and partial["disclosure"]["in_progress"] == "included"
     strategy = next(d for d in partial["dimensions"] if d["id"] == "strategy")
     assert strategy["score"] == pytest.approx(100.0)  # level 5 -> (5 - 1) x 25
 
 
 def test_breakdowns_hide_groups_below_the_minimum(client: TestClient, tenant: Tenant) -> None:
-    assessment = tenant.open_assessment(min_group_size=2)
+    assessment = tenant.open_assessment(anonymity="named", min_group_size=2)
     answers = pulse_answers(client, tenant)
-    for role, function in [("executive", "sales"), ("executive", "sales"), ("frontline", "service")]:
+    people = [("executive", "sales"), ("executive", "sales"), ("frontline", "service"), ("frontline", "service")]
+    for role, function in people[:3]:
         tenant.post(
             f"/assessments/{assessment['id']}/responses", {"role": role, "function": function, "answers": answers}
         )
     breakdowns = tenant.get(f"/assessments/{assessment['id']}/results").json()["breakdowns"]
     roles = {g["group"]: g for g in breakdowns["by_role"]}
-    assert roles["executive"]["n"] == 2 and not roles["executive"]["suppressed"]
+    # the lone front-line respondent is hidden, and so are the executives: overall x 3 - executives x 2
+    # would be the front-line respondent's own scores
     assert roles["frontline"]["suppressed"] and roles["frontline"]["n"] is None
+    assert roles["executive"]["suppressed"] and roles["executive"]["n"] is None
+    role, function = people[3]
+    tenant.post(f"/assessments/{assessment['id']}/responses", {"role": role, "function": function, "answers": answers})
+    roles = {
+        g["group"]: g for g in tenant.get(f"/assessments/{assessment['id']}/results").json()["breakdowns"]["by_role"]
+    }
+    assert roles["executive"]["n"] == 2 and not roles["executive"]["suppressed"]
+    assert roles["frontline"]["n"] == 2 and not roles["frontline"]["suppressed"]
 
 
 def test_compare_and_trend(client: TestClient, tenant: Tenant) -> None:
     org = tenant.organization()
-    first = tenant.assessment(org["id"])
-    second = tenant.assessment(org["id"])
+    first = tenant.assessment(org["id"], anonymity="named", min_group_size=1)
+    second = tenant.assessment(org["id"], anonymity="named", min_group_size=1)
     for assessment, level in ((first, 2), (second, 4)):
         tenant.post(f"/assessments/{assessment['id']}/open")
         tenant.post(
@@ -379,13 +390,15 @@ def test_compare_and_trend(client: TestClient, tenant: Tenant) -> None:
 
 def test_benchmark_needs_five_peers(client: TestClient, tenant: Tenant) -> None:
     answers = {level: pulse_answers(client, tenant, level) for level in (1, 2, 3, 4, 5)}
-    mine = tenant.open_assessment(name="Me Inc")
+    mine = tenant.open_assessment(name="Me Inc", anonymity="named", min_group_size=1)
     tenant.post(
         f"/assessments/{mine['id']}/responses", {"role": "executive", "function": "sales", "answers": answers[3]}
     )
     peers = []
     for i, level in enumerate([1, 2, 4, 5]):
-        peer = tenant.open_assessment(name=f"Peer {i}", organization={"industry": "retail"})
+        peer = tenant.open_assessment(
+            name=f"Peer {i}", organization={"industry": "retail"}, anonymity="named", min_group_size=1
+        )
         tenant.post(
             f"/assessments/{peer['id']}/responses",
             {"role": "executive", "function": "sales", "answers": answers[level]},
@@ -394,16 +407,16 @@ def test_benchmark_needs_five_peers(client: TestClient, tenant: Tenant) -> None:
         peers.append(peer)
     few = tenant.get(f"/assessments/{mine['id']}/benchmark").json()
     assert few["available"] is False and few["peers"] == 4 and few["dimensions"] == []
-    fifth = tenant.open_assessment(name="Peer 5")
+    fifth = tenant.open_assessment(name="Peer 5", anonymity="named", min_group_size=1)
     tenant.post(
-        f"/assessments/{fifth['id']}/responses", {"role": "executive", "function": "sales", "answers": answers[3]}
+        f"/assessments/{fifth['id']}/responses", {"role": "executive", "function": "sales", "answers": answers[2]}
     )
     tenant.post(f"/assessments/{fifth['id']}/close")
     full = tenant.get(f"/assessments/{mine['id']}/benchmark").json()
     assert full["available"] is True and full["peers"] == 5
-    # peers' indices 0, 25, 75, 100 and 50 (a tie): below = 2, ties = 1 -> (2 + 0.5) / 5 = 50th percentile
-    assert full["index_percentile"] == pytest.approx(50.0)
-    assert full["dimensions"][0]["peer_median"] == pytest.approx(50.0)
+    # peers' indices 0, 25, 75, 100 and 25; mine 50: below = 3 -> 3 / 5 = 60th percentile
+    assert full["index_percentile"] == pytest.approx(60.0)
+    assert full["dimensions"][0]["peer_median"] == pytest.approx(25.0)  # 0, 25, 25, 75, 100
     # filtering by industry leaves 4 peers (Peer 5 has none): hidden again
     assert (
         tenant.get(f"/assessments/{mine['id']}/benchmark", params={"industry": "retail"}).json()["available"] is False

@@ -152,8 +152,18 @@ def test_small_groups_are_suppressed(mini: Questionnaire) -> None:
     ]
     result = score_assessment(mini, people, min_group_size=2)
     roles = {g.group: g for g in result.breakdowns.by_role}
-    assert roles["executive"].n == 2 and not roles["executive"].suppressed
+    # The executives (2) reach the minimum, but showing them would give the lone front-line
+    # score away: levels 5, 4, 2 score 100, 75, 25, and 3 x overall (200) - 2 x executives
+    # (2 x 87.5 = 175) = 25. So both rows are hidden; the overall listen score 200 / 3 is shown.
+    assert roles["executive"].suppressed and roles["executive"].hidden == ["listen"]
     assert roles["frontline"].suppressed and roles["frontline"].n is None and roles["frontline"].dimensions == {}
+    assert result.dimensions[0].score == pytest.approx(200 / 3)
+    # With a second front-line respondent, both roles (2 and 2) are shown.
+    people.append(person("f2", "frontline", "service", l1=3))
+    roles = {g.group: g for g in score_assessment(mini, people, min_group_size=2).breakdowns.by_role}
+    assert roles["executive"].n == 2 and roles["executive"].dimensions["listen"] == pytest.approx(87.5)
+    assert roles["frontline"].dimensions["listen"] == pytest.approx(37.5)  # (25 + 50) / 2
+    people.pop()
     # one front-line respondent is below the minimum: no perception gap may be shown
     assert result.gaps.perception == []
     assert result.gaps.silo == []  # service has one respondent; one function left
