@@ -131,6 +131,7 @@ def results_view(
         _heatmap("function", "Function", questionnaire, result.breakdowns.by_function, result, bounds),
     ]
     view["min_group_size"] = result.breakdowns.min_group_size
+    view["disclosure"] = {"withheld": result.disclosure.withheld, "message": result.disclosure.message}
     view["gaps"] = _gaps(questionnaire, result, titles)
     outcomes = [_outcome(o) for o in result.outcomes]
     # Two questions can measure one concept (engagement score and employee retention); their
@@ -170,6 +171,7 @@ def _dimensions(
                 "description": defined[dim.id].description,
                 "weight": f"{dim.weight:g}",
                 "score": number(dim.score),
+                "suppressed": dim.suppressed,
                 "bar": charts.bar_width(dim.score),
                 "heat": charts.heat_class(dim.score, bounds),
                 "level": level,
@@ -202,7 +204,7 @@ def _heatmap(
             "full_label": labels.get(g.group, g.group),
             "suppressed": g.suppressed,
             "n": g.n,
-            "index": number(g.index),
+            "index": None if g.index is None else number(g.index),
             "index_heat": charts.heat_class(g.index, bounds),
         }
         for g in groups
@@ -212,8 +214,9 @@ def _heatmap(
             "title": dim.title,
             "cells": [
                 {
-                    "value": None if g.suppressed else number(g.dimensions.get(dim.id)),
-                    "heat": "heat-none" if g.suppressed else charts.heat_class(g.dimensions.get(dim.id), bounds),
+                    "value": None if g.dimensions.get(dim.id) is None else number(g.dimensions.get(dim.id)),
+                    "hidden": g.suppressed or dim.id in g.hidden,
+                    "heat": charts.heat_class(g.dimensions.get(dim.id), bounds),
                 }
                 for g in groups
             ],

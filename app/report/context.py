@@ -170,9 +170,9 @@ def _dimension_page(
         return [
             {
                 "label": labels.get(g.group, g.group),
-                "suppressed": g.suppressed,
+                "suppressed": g.suppressed or dim["id"] in g.hidden,
                 "n": g.n,
-                "score": None if g.suppressed else number(g.dimensions.get(dim["id"])),
+                "score": None if g.dimensions.get(dim["id"]) is None else number(g.dimensions.get(dim["id"])),
             }
             for g in breakdowns
         ]
@@ -197,11 +197,13 @@ def _groups_line(groups: list[dict[str, Any]], min_group_size: int) -> str:
     the heatmaps chapter draws them all, and a bar per group doubled a dimension page's print time."""
     if not groups:
         return "nobody answered."
-    shown = " · ".join(f"{g['label']} {g['score']} (n={g['n']})" for g in groups if not g["suppressed"])
+    shown = " · ".join(
+        f"{g['label']} {g['score']} (n={g['n']})" for g in groups if not g["suppressed"] and g["score"] is not None
+    )
     hidden = ", ".join(g["label"] for g in groups if g["suppressed"])
     if hidden:
-        plural = "s" if min_group_size != 1 else ""
-        hidden = f"not shown, fewer than {min_group_size} respondent{plural}: {hidden}"
+        people = "person" if min_group_size == 1 else "people"
+        hidden = f"not shown (fewer than {min_group_size} {people}, or computable from the figures shown): {hidden}"
     return "; ".join(part for part in (shown, hidden) if part) + "."
 
 

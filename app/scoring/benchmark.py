@@ -52,6 +52,7 @@ def filter_available(
     candidates += [Cell(f"{i}|any", frozenset(a for a in atoms if a[0] == i)) for i in industries]
     candidates += [Cell(f"any|{s}", frozenset(a for a in atoms if a[1] == s)) for s in sizes]
     candidates += [Cell(f"{i}|{s}", frozenset(a for a in atoms if a[:2] == (i, s))) for i in industries for s in sizes]
+    candidates = [cell for cell in candidates if cell.atoms]
     wanted = f"{industry if industry is not None else 'any'}|{size_band if size_band is not None else 'any'}"
     return wanted in disclosed_cells(counts, candidates, MIN_PEERS)
 

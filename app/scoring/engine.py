@@ -175,7 +175,16 @@ def score_assessment(
             person.index = weighted_mean([(s, dimension_weights[d]) for d, s in person.dimension_scores.items()])
         scored.append(person)
 
+    plans: dict[tuple[object, ...], set[str]] = {}
+
     def disclose(counts: Mapping[Atom, int], cells: Callable[[Mapping[Atom, int]], list[Cell]]) -> set[str]:
+        # Columns answered by the same people share a plan; planning is the costly part.
+        key = (cells, tuple(sorted(((a, n) for a, n in counts.items() if n), key=repr)))
+        if key not in plans:
+            plans[key] = plan(counts, cells)
+        return plans[key]
+
+    def plan(counts: Mapping[Atom, int], cells: Callable[[Mapping[Atom, int]], list[Cell]]) -> set[str]:
         if withheld:
             return set()
         if not two_views:

@@ -6,6 +6,7 @@ so the API, the pages, the exports, the webhooks and the report cannot disagree.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -54,30 +55,122 @@ def disclosed_cells(
     """The keys of the `candidates` that may be published, besides the sets already `published`.
 
     A figure over a set of people is a sum over them (mean x n), and sums can be added and
-    subtracted: 1 executive + 3 front-line staff give 4 x overall - 3 x front line = the
-    executive. So cells are not judged one by one. The published sets split the people into
-    regions (people who belong to exactly the same published sets); every figure, and every
-    sum or difference of figures, is a combination of region totals. A set of cells is safe
-    when every region it covers holds at least `min_group_size` people: then nothing that
-    can be computed from it describes fewer people than that. Candidates are taken in order
-    and each is kept only if the cells kept so far plus it are still safe (a greedy choice:
-    the first candidates are the ones most worth showing).
+    subtracted: with 1 executive and 3 front-line staff, 4 x overall - 3 x front line is the
+    executive. So cells are not judged one by one: a set of figures is safe when no
+    combination of them (a sum with any factors, positive or negative) depends on fewer than
+    `min_group_size` people. Candidates are taken in order, and each is kept only if the
+    figures kept so far plus it are still safe (a greedy choice: the first candidates are
+    the ones most worth showing).
     """
     present = {atom: n for atom, n in counts.items() if n > 0}
     chosen = [frozenset(atoms) for atoms in published]
     keys: set[str] = set()
     for cell in candidates:
+        if sum(present.get(atom, 0) for atom in cell.atoms) < min_group_size:
+            continue
         trial = [*chosen, cell.atoms]
-        if _regions_large_enough(present, trial, min_group_size):
+        if not _exposes_a_small_group(present, trial, min_group_size):
             chosen = trial
             keys.add(cell.key)
     return keys
 
 
-def _regions_large_enough(counts: Mapping[Atom, int], sets: Sequence[frozenset[Atom]], min_group_size: int) -> bool:
-    regions: dict[tuple[bool, ...], int] = {}
-    for atom, n in counts.items():
-        signature = tuple(atom in s for s in sets)
-        if any(signature):  # people in no published set are in no figure
-            regions[signature] = regions.get(signature, 0) + n
-    return all(n >= min_group_size for n in regions.values())
+# Arithmetic modulo a large prime stands in for exact fractions: ranks of 0/1 matrices of this
+# size (a few dozen rows) equal their rational ranks, since no minor can reach the prime.
+_PRIME = 2**61 - 1
+# The combinations of small groups checked at most for one figure; past it, the figure is
+# refused rather than shown unchecked (only reached with large minimum group sizes).
+_MAX_COMBINATIONS = 5000
+
+
+def _exposes_a_small_group(counts: Mapping[Atom, int], sets: Sequence[frozenset[Atom]], min_group_size: int) -> bool:
+    """Whether some combination of the sums over `sets` depends on fewer than `min_group_size` people.
+
+    The sums a reader can form are the vectors of the row space W of the sets' incidence
+    matrix (rows: sets, columns: atoms). W holds a vector supported on a set of atoms T
+    exactly when the rows of a null-space basis N of that matrix that belong to T are
+    linearly dependent (a vector of W is orthogonal to every column of N). So the test looks
+    at sets T of atoms with fewer than `min_group_size` people and asks whether their rows
+    of N are dependent.
+    """
+    if len(sets) == 1:  # its only combination is itself, whose size was checked
+        return False
+    atoms = sorted({atom for s in sets for atom in s if atom in counts}, key=repr)
+    small = [i for i, atom in enumerate(atoms) if counts[atom] < min_group_size]
+    if not small:
+        return False
+    null_rows = _null_space_rows([[int(atom in s) for atom in atoms] for s in sets], len(atoms))
+    # One atom alone: its row is zero. Two: their rows are multiples of each other.
+    by_direction: dict[tuple[int, ...], list[int]] = {}
+    for i in small:
+        direction = _direction(null_rows[i])
+        if direction is None:
+            return True
+        by_direction.setdefault(direction, []).append(counts[atoms[i]])
+    for sizes in by_direction.values():
+        if len(sizes) >= 2 and sum(sorted(sizes)[:2]) < min_group_size:
+            return True
+    budget = _MAX_COMBINATIONS
+    for size in range(3, min_group_size):
+        for combination in itertools.combinations(small, size):
+            if sum(counts[atoms[i]] for i in combination) >= min_group_size:
+                continue
+            budget -= 1
+            if budget < 0:
+                return True
+            if _rank([null_rows[i] for i in combination]) < size:
+                return True
+    return False
+
+
+def _null_space_rows(rows: list[list[int]], width: int) -> list[list[int]]:
+    """Row i of a basis of the null space of `rows` (mod _PRIME), one list per column of `rows`."""
+    matrix = [r[:] for r in rows]
+    pivots: list[int] = []
+    rank = 0
+    for col in range(width):
+        pivot = next((i for i in range(rank, len(matrix)) if matrix[i][col]), None)
+        if pivot is None:
+            continue
+        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
+        inverse = pow(matrix[rank][col], _PRIME - 2, _PRIME)
+        matrix[rank] = [v * inverse % _PRIME for v in matrix[rank]]
+        for i in range(len(matrix)):
+            if i != rank and matrix[i][col]:
+                factor = matrix[i][col]
+                matrix[i] = [(a - factor * b) % _PRIME for a, b in zip(matrix[i], matrix[rank], strict=True)]
+        pivots.append(col)
+        rank += 1
+    free = [c for c in range(width) if c not in set(pivots)]
+    basis_rows = [[0] * len(free) for _ in range(width)]
+    for k, f in enumerate(free):
+        basis_rows[f][k] = 1
+        for i, c in enumerate(pivots):
+            basis_rows[c][k] = -matrix[i][f] % _PRIME
+    return basis_rows
+
+
+def _direction(row: list[int]) -> tuple[int, ...] | None:
+    """The row scaled so that its first non-zero entry is 1; None for a zero row."""
+    first = next((v for v in row if v), None)
+    if first is None:
+        return None
+    inverse = pow(first, _PRIME - 2, _PRIME)
+    return tuple(v * inverse % _PRIME for v in row)
+
+
+def _rank(rows: list[list[int]]) -> int:
+    matrix = [r[:] for r in rows]
+    rank = 0
+    for col in range(len(matrix[0]) if matrix else 0):
+        pivot = next((i for i in range(rank, len(matrix)) if matrix[i][col]), None)
+        if pivot is None:
+            continue
+        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
+        inverse = pow(matrix[rank][col], _PRIME - 2, _PRIME)
+        for i in range(rank + 1, len(matrix)):
+            if matrix[i][col]:
+                factor = matrix[i][col] * inverse % _PRIME
+                matrix[i] = [(a - factor * b) % _PRIME for a, b in zip(matrix[i], matrix[rank], strict=True)]
+        rank += 1
+    return rank

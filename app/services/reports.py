@@ -28,7 +28,7 @@ from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
 from app.report.source import DEFAULT_ACCENT, Comment, ReportBranding, ReportSource
 from app.services import assessments, branding, organizations, responses, results
 from app.services.accounts import Principal
-from app.services.errors import Unavailable
+from app.services.errors import Conflict, Unavailable
 from app.settings import get_settings
 
 # Rendered PDFs kept per process; a full report is a few hundred kilobytes.
@@ -116,6 +116,8 @@ def source_of(session: Session, principal: Principal, assessment_id: str, now: d
     assessment = assessments.get(session, principal, assessment_id)
     organization = organizations.get(session, principal, assessment.organization_id)
     result = results.result_of(session, assessment)
+    if result.disclosure.withheld:
+        raise Conflict(f"there is no report yet. {result.disclosure.message}")
     invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
     previous = results.previous_of(session, principal, assessment)
     brand = branding.of(session, principal)
