@@ -66,8 +66,11 @@ def test_a_dimension_page_lists_group_scores_in_order_and_names_the_hidden_group
         {"label": "HR", "suppressed": True, "n": 1, "score": None},
     ]
     assert _groups_line(groups, 3) == (
-        "Frontline employee 47 (n=14) · Senior manager 46 (n=5); not shown, fewer than 3 respondents: Executive, HR."
+        "Frontline employee 47 (n=14) · Senior manager 46 (n=5); "
+        "not shown (fewer than 3 people, or computable from the figures shown): Executive, HR."
     )
     assert _groups_line(groups[1:2], 3) == "Frontline employee 47 (n=14)."
-    assert _groups_line(groups[:1], 3) == "not shown, fewer than 3 respondents: Executive."
+    assert _groups_line(groups[:1], 3) == (
+        "not shown (fewer than 3 people, or computable from the figures shown): Executive."
+    )
     assert _groups_line([], 3) == "nobody answered."

@@ -237,7 +237,10 @@ person_strategy = st.tuples(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(person_strategy, min_size=1, max_size=14), st.integers(2, 4), st.booleans())
 def test_no_hidden_group_or_person_can_be_solved_for(
-    mini: Questionnaire, rows: list[tuple[str | None, str | None, int | None, str | None, bool]], m: int, anonymous: bool
+    mini: Questionnaire,
+    rows: list[tuple[str | None, str | None, int | None, str | None, bool]],
+    m: int,
+    anonymous: bool,
 ) -> None:
     people = []
     for i, (role, function, level, act, submitted) in enumerate(rows):
