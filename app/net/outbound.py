@@ -27,7 +27,7 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import idna
@@ -96,6 +96,7 @@ LOCAL_SUFFIXES = frozenset(
     {"local", "internal", "intranet", "lan", "home", "corp", "private", "localdomain", "svc", "arpa"}
     | {"test", "invalid", "onion", "alt"}
 )
+PATH_SAFE = "/%?&=+:@!$'()*,;~-._[]"
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
 _DASHED_IPV4 = re.compile(r"(?:^|[^0-9])([0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3})$")
 
@@ -126,7 +127,7 @@ class Target:
     host: str  # an ASCII name (IDNA A-labels, no trailing dot), or the address as text
     address: IPAddress | None  # set when the URL names an address rather than a name
     port: int
-    path: str  # path and query, as given
+    path: str  # path and query, percent-encoded ASCII
 
     @property
     def host_header(self) -> str:
@@ -296,9 +297,10 @@ def check_url(url: str, allow_loopback: bool = False) -> Target:
         # Anything else would carry the signed payload in clear across networks.
         raise Refused("use https://; plain http:// is accepted only for a receiver on this machine", URL_NOT_ALLOWED)
     host, address = _host(parts.hostname, bracketed, allow_loopback)
-    path = parts.path or "/"
+    # As sent on the request line: ASCII, other characters percent-encoded, existing escapes kept.
+    path = quote(parts.path or "/", safe=PATH_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=PATH_SAFE)
     return Target(parts.scheme, host, address, port or (443 if parts.scheme == "https" else 80), path)
 
 

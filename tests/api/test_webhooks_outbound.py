@@ -229,7 +229,7 @@ def test_https_is_pinned_to_the_checked_address_with_the_name_for_tls(
     """Also DNS rebinding: the first answer is allowed, a second lookup would get a refused one; there is none."""
     server_tls, trusting = tls_pair(tmp_path, "hooks.example.com")
     with serve(204, tls=server_tls) as (port, seen):
-        hook = create(tenant, f"https://hooks.example.com:{port}/in?source=centricity")
+        hook = create(tenant, f"https://hooks.example.com:{port}/in/é?source=centricity")
         base.queue(tenant.workspace_id, 1)
         resolver = TableResolver({"hooks.example.com": [["127.0.0.1"], ["169.254.169.254"]]})
         assert deliver_due(base.sessions, guard=guard(resolver, trusting)) == 1
@@ -238,7 +238,7 @@ def test_https_is_pinned_to_the_checked_address_with_the_name_for_tls(
     assert resolver.lookups == ["hooks.example.com"]
     assert seen.server_names == ["hooks.example.com"]  # SNI: the name, though the socket went to 127.0.0.1
     assert seen.hosts == [f"hooks.example.com:{port}"]
-    assert seen.paths == ["/in?source=centricity"]
+    assert seen.paths == ["/in/%C3%A9?source=centricity"]
 
 
 def test_the_certificate_is_checked_against_the_name(client: TestClient, tenant: Tenant, tmp_path: Path) -> None:

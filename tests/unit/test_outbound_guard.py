@@ -189,6 +189,7 @@ PUBLIC = ipaddress.ip_address("93.184.216.34")
         ("https://crm.example.com/hooks", Target("https", "crm.example.com", None, 443, "/hooks")),
         ("https://CRM.Example.com:8443/h?x=1&y=2", Target("https", "crm.example.com", None, 8443, "/h?x=1&y=2")),
         ("https://example.com./", Target("https", "example.com", None, 443, "/")),
+        ("https://example.com/h/é?q=é&r=%20", Target("https", "example.com", None, 443, "/h/%C3%A9?q=%C3%A9&r=%20")),
         ("https://example.com", Target("https", "example.com", None, 443, "/")),
         ("https://bücher.example/in", Target("https", "xn--bcher-kva.example", None, 443, "/in")),
         ("https://8.8.8.8/x", Target("https", "8.8.8.8", ipaddress.ip_address("8.8.8.8"), 443, "/x")),
