@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Each app instance runs a webhook sender thread; instances share the queue safely.
     # Off for tests (they call `deliver_due` themselves) or to run delivery elsewhere.
     webhook_sender: bool = True
+    # Requests the service sends (webhooks) may go to this machine's loopback addresses: for
+    # tests and local development only, refused in production. Private and link-local never.
+    outbound_allow_loopback: bool = False
     # When set, GET /metrics answers only `Authorization: Bearer <token>`; unset, it is open
     # (keep it off the public address then, as the compose example's proxy does).
     metrics_token: str | None = Field(default=None, repr=False)
@@ -101,6 +104,12 @@ class Settings(BaseSettings):
                 "CENTRICITY_SECURE_COOKIES=false is refused when CENTRICITY_ENVIRONMENT=production: "
                 "serve the app over HTTPS (e.g. behind a TLS-terminating proxy) and unset CENTRICITY_SECURE_COOKIES "
                 "or set it to true; for a plain-HTTP trial use CENTRICITY_ENVIRONMENT=development"
+            )
+        if self.outbound_allow_loopback:
+            raise ValueError(
+                "CENTRICITY_OUTBOUND_ALLOW_LOOPBACK=true is refused when CENTRICITY_ENVIRONMENT=production: "
+                "it lets anyone who can create a webhook make the service post to its own machine; "
+                "it is for tests and local development"
             )
         if not self.base_url.lower().startswith("https://"):
             raise ValueError(

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlmodel import Session, col, select
 
 from app.db.engine import get_engine
 from app.db.tables import DeliveryStatus, Webhook, WebhookDelivery, utc_now
+from app.net import outbound
 from app.security import sign
 from app.settings import get_settings
 
@@ -38,9 +38,6 @@ TIMEOUT_SECONDS = 5.0
 LEASE = timedelta(minutes=2)
 BATCH_LIMIT = 50
 POLL_SECONDS = 3.0
-# What is kept of a failing receiver's answer: enough to debug, never its whole body.
-ERROR_MAX = 500
-RESPONSE_SNIPPET_BYTES = 300
 USER_AGENT = "Centricity-Webhooks/1"
 
 SessionFactory = Callable[[], Session]
@@ -69,6 +66,7 @@ class Outcome:
     delivered: bool
     status_code: int | None
     error: str | None
+    final: bool = False  # not worth retrying: the delivery fails now
 
 
 def body_of(delivery_id: str, payload: dict[str, Any]) -> bytes:
@@ -121,24 +119,22 @@ def _claim_one(session_factory: SessionFactory, now: datetime) -> Claimed | None
         return claimed
 
 
-def send(http: httpx.Client, claimed: Claimed, now: datetime) -> Outcome:
-    """POST one delivery; any 2xx is delivered, anything else (other status, timeout, refused) is not."""
+def send(guard: outbound.OutboundGuard, claimed: Claimed, now: datetime, timeout: float = TIMEOUT_SECONDS) -> Outcome:
+    """POST one delivery through the outbound guard; any 2xx is delivered, anything else is not.
+    Only the status code and a short fixed reason are kept: never the receiver's answer, which
+    for a URL aimed at an internal service would hand that service's content to the webhook's owner."""
     body = body_of(claimed.id, claimed.payload)
     try:
-        # Streamed so that only the start of a receiver's answer is read, however large it is.
-        with http.stream("POST", claimed.url, content=body, headers=headers_for(claimed, body, now)) as response:
-            if response.is_success:
-                return Outcome(True, response.status_code, None)
-            snippet = b""
-            for chunk in response.iter_bytes():
-                snippet += chunk
-                if len(snippet) >= RESPONSE_SNIPPET_BYTES:
-                    break
-    except httpx.HTTPError as exc:
-        return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:ERROR_MAX])
-    text = snippet[:RESPONSE_SNIPPET_BYTES].decode("utf-8", errors="replace").strip()
-    error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
-    return Outcome(False, response.status_code, error[:ERROR_MAX])
+        status = guard.post(claimed.url, body, headers_for(claimed, body, now), timeout)
+    except outbound.Refused as refused:
+        # A URL stored before the guard's rules, or a name that now resolves somewhere refused:
+        # retrying would be refused the same way.
+        return Outcome(False, None, refused.reason, final=True)
+    except outbound.SendFailed as failed:
+        return Outcome(False, None, failed.reason)
+    if 200 <= status < 300:
+        return Outcome(True, status, None)
+    return Outcome(False, status, f"HTTP {status}")
 
 
 def _record(session_factory: SessionFactory, claimed: Claimed, outcome: Outcome, now: datetime) -> None:
@@ -160,7 +156,7 @@ def _record(session_factory: SessionFactory, claimed: Claimed, outcome: Outcome,
             delivery.delivered_at = now
             delivery.next_attempt_at = None
             delivery.last_error = None
-        elif delivery.attempts >= MAX_ATTEMPTS:
+        elif outcome.final or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             delivery.last_error = outcome.error
@@ -173,27 +169,24 @@ def _record(session_factory: SessionFactory, claimed: Claimed, outcome: Outcome,
 def deliver_due(
     session_factory: SessionFactory,
     now: datetime | None = None,
-    http: httpx.Client | None = None,
     limit: int = BATCH_LIMIT,
     stop: threading.Event | None = None,
+    guard: outbound.OutboundGuard | None = None,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> int:
     """Send up to `limit` deliveries that are due at `now` (default: the current time, read at each
-    step), one at a time; returns how many were attempted. `http` defaults to a client with a short timeout."""
-    client = http or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    step), one at a time; returns how many were attempted. `guard` defaults to the configured one."""
+    guard = guard or outbound.guard_from_settings()
     attempted = 0
-    try:
-        while attempted < limit and not (stop is not None and stop.is_set()):
-            claimed = _claim_one(session_factory, now or utc_now())
-            if claimed is None:
-                break
-            outcome = send(client, claimed, now or utc_now())
-            _record(session_factory, claimed, outcome, now or utc_now())
-            attempted += 1
-            if not outcome.delivered:
-                log.info("webhook delivery %s attempt %d failed: %s", claimed.id, claimed.attempts, outcome.error)
-    finally:
-        if http is None:
-            client.close()
+    while attempted < limit and not (stop is not None and stop.is_set()):
+        claimed = _claim_one(session_factory, now or utc_now())
+        if claimed is None:
+            break
+        outcome = send(guard, claimed, now or utc_now(), timeout)
+        _record(session_factory, claimed, outcome, now or utc_now())
+        attempted += 1
+        if not outcome.delivered:
+            log.info("webhook delivery %s attempt %d failed: %s", claimed.id, claimed.attempts, outcome.error)
     return attempted
 
 
@@ -216,13 +209,13 @@ class WebhookSender:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
-            while not self._stop.wait(self.interval):
-                try:
-                    while deliver_due(self.session_factory, http=http, stop=self._stop) == BATCH_LIMIT:
-                        pass  # a backlog: keep going without waiting
-                except Exception:  # a database hiccup must not end the thread; the next round retries
-                    log.exception("webhook sender round failed")
+        guard = outbound.guard_from_settings()
+        while not self._stop.wait(self.interval):
+            try:
+                while deliver_due(self.session_factory, stop=self._stop, guard=guard) == BATCH_LIMIT:
+                    pass  # a backlog: keep going without waiting
+            except Exception:  # a database hiccup must not end the thread; the next round retries
+                log.exception("webhook sender round failed")
 
 
 def start_background_sender() -> WebhookSender | None:

@@ -3,16 +3,15 @@ change that caused them (the sender, `app.services.webhook_sender`, posts them a
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
-from urllib.parse import urlsplit
 
 from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import URL_MAX, Webhook, WebhookDelivery, utc_now
+from app.net import outbound
 from app.services import audit
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -23,9 +22,6 @@ EVENTS: tuple[EventName, ...] = get_args(EventName)
 # turning the sender into a fan-out engine.
 MAX_WEBHOOKS_PER_WORKSPACE = 20
 SECRET_PREFIX = "whsec_"
-# Plain http is allowed only where the traffic never leaves the machine (a local
-# receiver during development or tests): anything else carries the signed payload in clear.
-LOOPBACK_HOSTS = frozenset({"localhost"})
 
 
 def enqueue(session: Session, workspace_id: str, event: str, data: dict[str, Any]) -> int:
@@ -46,38 +42,14 @@ def enqueue(session: Session, workspace_id: str, event: str, data: dict[str, Any
     return count
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def url_problem(url: str) -> str | None:
-    """Why `url` cannot receive webhooks, or None when it can: https anywhere, http only on loopback."""
+    """Why `url` cannot receive webhooks, or None when it can: the outbound guard's rules, and what fits the column."""
     if len(url) > URL_MAX:
         return f"at most {URL_MAX} characters"
-    if any(c.isspace() or not c.isprintable() for c in url):
-        return "a URL has no spaces or control characters"
     try:
-        parts = urlsplit(url)
-        port = parts.port  # raises on a port that is not a number or out of range
-    except ValueError as exc:
-        return f"not a valid URL ({exc})"
-    if port == 0:
-        return "port 0 cannot be reached"
-    host = parts.hostname
-    if parts.scheme not in ("https", "http") or not host:
-        return "give an absolute https:// URL"
-    if parts.username is not None or parts.password is not None:
-        # The URL is shown in listings and logs; credentials belong in the signature check instead.
-        return "a URL with a user name or password is not accepted; the signature authenticates each delivery"
-    if parts.fragment:
-        return "a URL with a #fragment is not accepted"
-    if parts.scheme == "http" and not _is_loopback(host):
-        return "use https://; plain http:// is accepted only for localhost and 127.0.0.1"
+        outbound.guard_from_settings().check(url)
+    except outbound.Refused as refused:
+        return refused.message
     return None
 
 

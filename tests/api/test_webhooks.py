@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -32,8 +31,10 @@ from tests.api.conftest import Tenant, make_tenant, pulse_answers
 
 @pytest.fixture(autouse=True)
 def _no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Autouse fixtures run before `client` builds the settings: the tests drive `deliver_due` themselves.
+    # Autouse fixtures run before `client` builds the settings: the tests drive `deliver_due` themselves,
+    # and their receivers listen on loopback, which only this setting lets the service post to.
     monkeypatch.setenv("CENTRICITY_WEBHOOK_SENDER", "false")
+    monkeypatch.setenv("CENTRICITY_OUTBOUND_ALLOW_LOOPBACK", "true")
 
 
 @dataclass
@@ -294,7 +295,7 @@ def test_retries_with_backoff_then_delivered(client: TestClient, tenant: Tenant,
     (entry,) = deliveries(tenant, hook["id"])
     assert entry["status"] == "pending" and entry["attempts"] == 1
     assert entry["last_status_code"] == 500
-    assert entry["last_error"] == "HTTP 500: boom: receiver down"
+    assert entry["last_error"] == "HTTP 500"  # the status only: nothing of what the receiver answered
     first_retry = start + timedelta(seconds=30)
     assert datetime.fromisoformat(entry["next_attempt_at"]) == first_retry
 
@@ -351,25 +352,25 @@ def test_unreachable_receiver_records_the_error(client: TestClient, tenant: Tena
     (entry,) = deliveries(tenant, hook["id"])
     assert entry["status"] == "pending" and entry["attempts"] == 1
     assert entry["last_status_code"] is None
-    assert entry["last_error"].startswith("ConnectError")
+    assert entry["last_error"] == "connection refused"
 
 
 def test_a_slow_receiver_times_out(client: TestClient, tenant: Tenant, receiver: Receiver) -> None:
     hook = create_webhook(tenant, receiver.url)
     queue(tenant.workspace_id, 1)
     receiver.delay = 1.0
-    with httpx.Client(timeout=0.2) as http:
-        assert deliver_due(sessions, http=http) == 1
+    assert deliver_due(sessions, timeout=0.2) == 1
     (entry,) = deliveries(tenant, hook["id"])
-    assert entry["status"] == "pending" and entry["last_error"].startswith("ReadTimeout")
+    assert entry["status"] == "pending" and entry["last_error"] == "timeout"
 
 
-def test_redirects_are_not_followed(client: TestClient, tenant: Tenant) -> None:
+def test_redirects_are_not_followed(client: TestClient, tenant: Tenant, receiver: Receiver) -> None:
     class Redirect(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             self.send_response(307)
-            self.send_header("Location", "http://169.254.169.254/")
+            # A local target that would record the request if the redirect were followed.
+            self.send_header("Location", receiver.url)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -387,7 +388,8 @@ def test_redirects_are_not_followed(client: TestClient, tenant: Tenant) -> None:
         server.shutdown()
         server.server_close()
     (entry,) = deliveries(tenant, hook["id"])
-    assert entry["status"] == "pending" and entry["last_status_code"] == 307
+    assert entry["status"] == "pending" and entry["last_status_code"] == 307 and entry["last_error"] == "HTTP 307"
+    assert receiver.requests == []
 
 
 def test_concurrent_senders_send_each_delivery_once(client: TestClient, tenant: Tenant, receiver: Receiver) -> None:

@@ -26,7 +26,8 @@ class WebhookCreate(BaseModel):
         Field(
             min_length=1,
             max_length=URL_MAX,
-            description="https:// URL that receives the events; http:// only for localhost / 127.0.0.1.",
+            description="https:// URL on the public internet that receives the events (private, loopback and "
+            "link-local addresses are refused, also after DNS resolution when sending).",
             examples=["https://crm.example.com/hooks/centricity"],
         ),
     ]
