@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.api import errors
 from app.api.deps import require_scope
+from app.api.docs import mount_docs
 from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
 from app.api.routes import (
     api_keys,
@@ -73,7 +74,7 @@ def create_app() -> FastAPI:
         version="1.0",
         summary="Measure how customer-centric an organization is, explain the result, recommend what to do next.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by mount_docs, without a CDN or inline script
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
         lifespan=lifespan,
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
             responses={403: {"model": errors.ErrorBody, "description": forbidden}},
         )
     app.include_router(api)
+    mount_docs(app)
     mount_web(app)
     install_observability(app)  # last: its middleware wraps the others
 
