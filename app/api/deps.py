@@ -29,7 +29,13 @@ async def request_session() -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(request_session)]
 
-_bearer = HTTPBearer(auto_error=False, description="An API key of the workspace: `Authorization: Bearer ck_...`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description=(
+        "An API key of the workspace: `Authorization: Bearer ck_...`. Its scopes say what it may call: "
+        "`read` the GET routes, `write` the others, `admin` API keys, webhooks and branding changes (else 403)."
+    ),
+)
 
 
 def current_principal(
