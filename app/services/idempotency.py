@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -49,7 +49,7 @@ class IdempotentRequest:
         return cls(scope, key, method, path, request_hash)
 
 
-def _oldest_live() -> Any:
+def _oldest_live() -> datetime:
     return utc_now() - IDEMPOTENCY_TTL
 
 
