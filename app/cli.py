@@ -368,16 +368,26 @@ cli.add_typer(api_key_cli, name="api-key")
 def api_key_create(
     workspace: Annotated[str, typer.Option(help="Workspace name (must exist).")],
     name: Annotated[str, typer.Option(help="A label saying which tool uses the key.")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="What the key may do: read, write or admin (repeat for several); every scope when left out."),
+    ] = None,
 ) -> None:
     """Create an API key and print it; it is shown only this once."""
     from app.db.session import session_scope
+    from app.db.tables import ALL_API_KEY_SCOPES, ApiKeyScope
     from app.services import accounts
     from app.services.errors import ServiceError
 
+    known = [s.value for s in ApiKeyScope]
+    unknown = [value for value in scope or [] if value not in known]
+    if unknown:
+        _fail(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(known)}")
+    scopes = frozenset(ApiKeyScope(value) for value in scope) if scope else ALL_API_KEY_SCOPES
     try:
         with session_scope() as session:
             found = accounts.find_workspace(session, workspace)
-            _record, key = accounts.create_api_key(session, found.id, name, actor="cli")
+            _record, key = accounts.create_api_key(session, found.id, name, actor="cli", scopes=scopes)
     except ServiceError as exc:
         _fail(exc.message)
     typer.echo(key)

@@ -1,11 +1,16 @@
-"""Secrets: password hashing (argon2id), API keys and respondent link tokens, stored only as digests."""
+"""Secrets: password hashing (argon2id), API keys and respondent link tokens, stored only as digests;
+stored data sealed with a key derived from the deployment secret."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from base64 import urlsafe_b64encode
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -45,3 +50,28 @@ def new_link_token() -> tuple[str, str]:
 def sign(secret: str, body: bytes) -> str:
     """HMAC-SHA256 signature of a webhook body, as hex."""
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class Unreadable(Exception):
+    """Sealed data that this deployment's secret cannot open (the secret changed, or the data was altered)."""
+
+
+def _sealing_key(secret: str, purpose: str) -> Fernet:
+    # One key per purpose: data sealed for one use can never be opened as another's.
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"centricity:{purpose}".encode()).derive(
+        secret.encode("utf-8")
+    )
+    return Fernet(urlsafe_b64encode(derived))
+
+
+def seal(secret: str, purpose: str, data: bytes) -> str:
+    """`data` encrypted and authenticated (Fernet: AES-128-CBC + HMAC-SHA256) with a key derived from `secret`."""
+    return _sealing_key(secret, purpose).encrypt(data).decode("ascii")
+
+
+def unseal(secret: str, purpose: str, sealed: str) -> bytes:
+    """The data `seal` sealed with the same secret and purpose; `Unreadable` otherwise."""
+    try:
+        return _sealing_key(secret, purpose).decrypt(sealed.encode("ascii"))
+    except (InvalidToken, ValueError, UnicodeEncodeError) as exc:
+        raise Unreadable(purpose) from exc

@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.api import errors
+from app.api.deps import require_scope
+from app.api.docs import mount_docs
 from app.api.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
 from app.api.routes import (
     api_keys,
@@ -25,6 +27,7 @@ from app.api.routes import (
 )
 from app.db.engine import get_engine
 from app.db.migrate import is_at_head
+from app.db.tables import ApiKeyScope
 from app.observability import install as install_observability
 from app.services import reports as report_service
 from app.services import webhook_sender
@@ -32,6 +35,22 @@ from app.settings import get_settings
 from app.web.app import mount_web
 
 API_PREFIX = "/api/v1"
+
+READ, WRITE, ADMIN = ApiKeyScope.READ, ApiKeyScope.WRITE, ApiKeyScope.ADMIN
+# The scope each router's requests need, as (GET and HEAD, other methods); the one place this
+# is decided. Managing the workspace (its keys, webhooks and report branding) is `admin`;
+# the respondent routes take a link token, not an API key, and need none.
+ROUTER_SCOPES: list[tuple[APIRouter, tuple[ApiKeyScope, ApiKeyScope] | None]] = [
+    (respond.router, None),
+    (questionnaires.router, (READ, WRITE)),
+    (organizations.router, (READ, WRITE)),
+    (assessments.router, (READ, WRITE)),
+    (exports.router, (READ, WRITE)),
+    (reports.router, (READ, WRITE)),
+    (api_keys.router, (ADMIN, ADMIN)),
+    (webhooks.router, (ADMIN, ADMIN)),
+    (branding.router, (READ, ADMIN)),
+]
 
 
 @asynccontextmanager
@@ -55,7 +74,7 @@ def create_app() -> FastAPI:
         version="1.0",
         summary="Measure how customer-centric an organization is, explain the result, recommend what to do next.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by mount_docs, without a CDN or inline script
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
         lifespan=lifespan,
@@ -66,11 +85,21 @@ def create_app() -> FastAPI:
         app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
     api = APIRouter(prefix=API_PREFIX)
     # Respondents' autosaves are the most frequent requests and FastAPI tries routes in order
-    # (each costs time even when it does not match): their router goes first. No two routers'
+    # (each costs time even when it does not match): their router goes first in ROUTER_SCOPES. No two routers'
     # paths overlap, so the order changes nothing else.
-    for module in (respond, questionnaires, organizations, assessments, exports, reports, api_keys, webhooks, branding):
-        api.include_router(module.router)
+    for router, scopes in ROUTER_SCOPES:
+        if scopes is None:
+            api.include_router(router)
+            continue
+        reads, writes = scopes
+        forbidden = f"Forbidden: the API key lacks the scope needed (`{reads}` to read, `{writes}` to change)"
+        api.include_router(
+            router,
+            dependencies=[Depends(require_scope(reads, writes))],
+            responses={403: {"model": errors.ErrorBody, "description": forbidden}},
+        )
     app.include_router(api)
+    mount_docs(app)
     mount_web(app)
     install_observability(app)  # last: its middleware wraps the others
 

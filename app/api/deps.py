@@ -1,4 +1,4 @@
-"""Dependencies of the API routes: the database session, the calling workspace, paging, idempotency."""
+"""Dependencies of the API routes: the database session, the calling workspace and its scopes, paging, idempotency."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.db.engine import get_engine
+from app.db.tables import ApiKeyScope
 from app.services import accounts, idempotency
 from app.services.accounts import Principal
 from app.services.errors import Unauthorized
@@ -28,7 +29,13 @@ async def request_session() -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(request_session)]
 
-_bearer = HTTPBearer(auto_error=False, description="An API key of the workspace: `Authorization: Bearer ck_...`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description=(
+        "An API key of the workspace: `Authorization: Bearer ck_...`. Its scopes say what it may call: "
+        "`read` the GET routes, `write` the others, `admin` API keys, webhooks and branding changes (else 403)."
+    ),
+)
 
 
 def current_principal(
@@ -40,6 +47,21 @@ def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+# Methods that change nothing: a `read` key may call them.
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def require_scope(
+    reads: ApiKeyScope = ApiKeyScope.READ, writes: ApiKeyScope = ApiKeyScope.WRITE
+) -> Callable[[Request, Principal], None]:
+    """A dependency that lets through only a caller with the scope the request needs: `reads` for
+    GET and HEAD, `writes` for the other methods; 403 naming the missing scope otherwise."""
+
+    def check_scope(request: Request, principal: PrincipalDep) -> None:
+        accounts.require_scope(principal, reads if request.method in _READING_METHODS else writes)
+
+    return check_scope
 
 
 # Far past any real list, and inside the 64-bit integers SQLite and PostgreSQL take for OFFSET.
@@ -65,6 +87,12 @@ IdempotencyKey = Annotated[
         description="Any unique string; a retry with the same key and body replays the first outcome.",
     ),
 ]
+
+
+def idempotency_scope(principal: Principal) -> str:
+    """Whose Idempotency-Keys these are: the workspace and the credential within it, so that another
+    key of the same workspace (a read-only one, say) cannot replay an outcome it did not cause."""
+    return f"workspace:{principal.workspace_id}/{principal.actor}"
 
 
 def run_once(

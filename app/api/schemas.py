@@ -7,9 +7,18 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, AssessmentStatus
+from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, ApiKeyScope, AssessmentStatus
 from app.services.responses import Progress
 
 T = TypeVar("T")
@@ -302,6 +311,15 @@ class SubmittedPublic(BaseModel):
 
 class ApiKeyCreate(_In):
     name: Name
+    scopes: list[ApiKeyScope] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "What the new key may do: `read` (GET routes), `write` (the other routes but key, webhook and "
+            "branding management), `admin` (managing keys, webhooks, branding). Left out: the scopes of the "
+            "key that asks. A key cannot grant a scope it does not have (403)."
+        ),
+    )
 
 
 class ApiKeyPublic(BaseModel):
@@ -310,9 +328,16 @@ class ApiKeyPublic(BaseModel):
     id: str
     name: str
     prefix: str
+    scopes: list[ApiKeyScope] = Field(description="What the key may do: `read`, `write`, `admin`.")
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split_stored_scopes(cls, scopes: Any) -> Any:
+        # Stored as one space-separated string (see ApiKey.scopes).
+        return scopes.split() if isinstance(scopes, str) else scopes
 
 
 class ApiKeyCreated(ApiKeyPublic):

@@ -25,6 +25,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from app.db.engine import make_private_sqlite_file
 from app.db.migrate import alembic_config, head_revision
 
 POSTGRES_BACKUP_HINT = (
@@ -81,6 +82,8 @@ def backup(database_url: str, target: Path, *, overwrite: bool = False, busy_tim
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
         source = sqlite3.connect(database, timeout=busy_timeout_ms / 1000)
+        # A backup is the whole database: as private as the database (0600), kept so by the rename.
+        make_private_sqlite_file(partial)
         copy = sqlite3.connect(partial)
         try:
             # pages=-1: the whole database in one step, so one snapshot (a backup in several steps
@@ -119,7 +122,7 @@ def restore(database_url: str, source: Path, *, busy_timeout_ms: int = 15_000) -
             except sqlite3.DatabaseError as exc:
                 raise BackupError(f"{source} is not a SQLite database ({exc}); nothing was changed") from None
             revision = _check(copy, str(source), suffix="; nothing was changed")
-            database.parent.mkdir(parents=True, exist_ok=True)
+            make_private_sqlite_file(database)
             target = sqlite3.connect(database, timeout=busy_timeout_ms / 1000)
             try:
                 _match_page_size(copy, target)

@@ -8,10 +8,16 @@ write lock (SQLite answers "database is locked" at once, whatever the busy timeo
 because waiting could deadlock), so the lock is taken up front, where the busy timeout
 applies. The price is that the app runs one transaction at a time on SQLite; they last
 milliseconds, and deployments that need more use PostgreSQL.
+
+The SQLite file holds everything (answers, password hashes), so it is made readable by its
+owner only (0600, its folder 0700 when created here) before SQLite first opens it: SQLite
+gives its -wal and -shm files the database file's mode.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,32 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 READ_ONLY_OPTION = "centricity_read_only"
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
+# Beside the database, SQLite writes these; they hold its latest pages.
+SQLITE_COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def make_private_sqlite_file(file: Path) -> None:
+    """Create `file` (an empty file is an empty SQLite database) readable by its owner only, or take
+    the group's and others' access away from an existing one and its companions (-wal, -shm)."""
+    file.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        # The mode given to open() is narrowed by the umask, never widened: 0600 stays 0600 or less.
+        os.close(descriptor)
+    for path in (file, *(file.with_name(file.name + suffix) for suffix in SQLITE_COMPANION_SUFFIXES)):
+        try:
+            if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                path.chmod(PRIVATE_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            # Someone else's file (a shared, read-only deployment): theirs to set; SQLite reports real problems.
+            continue
 
 
 def create_db_engine(url: str | URL | None = None, *, settings: Settings | None = None, **options: Any) -> Engine:
@@ -53,7 +85,7 @@ def create_db_engine(url: str | URL | None = None, *, settings: Settings | None 
     if parsed.get_backend_name() == "sqlite":
         file = _sqlite_file(parsed)
         if file is not None:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            make_private_sqlite_file(file)
             if not custom_pool:
                 engine_options.update(pool_size=settings.db_pool_size, max_overflow=MAX_OVERFLOW)
         # Sessions are used by FastAPI's worker threads, not the thread that opened the connection.

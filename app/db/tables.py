@@ -112,6 +112,24 @@ class UserRole(StrEnum):
     VIEWER = "viewer"
 
 
+class ApiKeyScope(StrEnum):
+    """What an API key may do: `read` the GET routes, `write` the other routes that are not `admin`,
+    `admin` manage the workspace (API keys, webhooks, branding)."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+ALL_API_KEY_SCOPES = frozenset(ApiKeyScope)
+API_KEY_SCOPES_MAX = 100
+
+
+def api_key_scopes_text(scopes: frozenset[ApiKeyScope]) -> str:
+    """How a key's scopes are stored: space-separated in a fixed order (as OAuth writes them)."""
+    return " ".join(scope.value for scope in ApiKeyScope if scope in scopes)
+
+
 class AssessmentStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
@@ -186,9 +204,19 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=NAME_MAX)
     prefix: str = Field(max_length=API_KEY_PREFIX_LENGTH)  # lets a person tell keys apart in a list
     key_hash: str = Field(unique=True, max_length=SHA256_HEX_LENGTH)
+    # Keys made before scopes existed have every scope, so the scripts using them keep working.
+    scopes: str = Field(
+        default=api_key_scopes_text(ALL_API_KEY_SCOPES),
+        max_length=API_KEY_SCOPES_MAX,
+        sa_column_kwargs={"server_default": api_key_scopes_text(ALL_API_KEY_SCOPES)},
+    )
     created_at: datetime = _created_at()
     last_used_at: datetime | None = _optional_at()
     revoked_at: datetime | None = _optional_at()
+
+    @property
+    def scope_set(self) -> frozenset[ApiKeyScope]:
+        return frozenset(ApiKeyScope(value) for value in self.scopes.split())
 
 
 class Organization(SQLModel, table=True):

@@ -5,6 +5,13 @@ the request runs (in the event loop or in the thread pool, which copies the cont
 it as `request_id`. uvicorn's own loggers go through the same handler and format, set up by
 `uvicorn_log_config()`, which `centricity serve` hands to uvicorn (it applies it in every
 worker process).
+
+Every line is redacted in the formatter, whoever logged it (the app, uvicorn, a library) and
+wherever the secret sits (message, `extra=` field, traceback): respondent link tokens in
+`/r/<token>` and `/respond/<token>` paths, query string values, API keys (`ck_...`), bearer
+credentials, session and CSRF cookies, and any other run that looks like a generated token
+(43 or more URL-safe characters mixing upper case, lower case and digits, which is what
+`secrets.token_urlsafe(32)` gives and what names and ids never are).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +47,46 @@ def reset_request_id(token: Any) -> None:
     _request_id.reset(token)
 
 
+REDACTED = "{redacted}"
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # The secret segment of a respondent link (web page or API), wherever the path appears.
+    (re.compile(r"(/r/|/respond/)(?!\{)[^/\s?#\"'<>]+"), r"\1{token}"),
+    # Query string values: links, redirects and callbacks can carry secrets there.
+    (re.compile(r"([?&][\w.\-\[\]]+=)[^&\s#\"'<>]+"), r"\1" + REDACTED),
+    # API keys: the display prefix (ck_ and 5 characters) is no secret and helps tell keys apart.
+    (re.compile(r"\b(ck_[A-Za-z0-9_\-]{5})[A-Za-z0-9_\-]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+"), r"\1" + REDACTED),
+    # Session and CSRF cookies, by name (`centricity-session`, `__Host-centricity-session`, ...).
+    (re.compile(r"(centricity-[\w\-]+=)[^;\s\"',]+"), r"\1" + REDACTED),
+)
+_TOKEN_LIKE = re.compile(r"(?<![\w\-])[A-Za-z0-9_\-]{43,}(?![\w\-])")
+
+
+def _token_like(match: re.Match[str]) -> str:
+    run = match.group(0)
+    looks_random = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+    return REDACTED if looks_random else run
+
+
+def redact(text: str) -> str:
+    """`text` with every secret it holds (tokens, keys, cookies, query values) replaced."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return _TOKEN_LIKE.sub(_token_like, text)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(item) for item in value]
+    return redact(str(value))
+
+
 class RequestIdFilter(logging.Filter):
     """Stamps each record with the current request id (None outside a request)."""
 
@@ -50,7 +98,7 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (UTC), level, logger, message, request_id, any `extra=` fields,
-    and the formatted exception when there is one."""
+    and the formatted exception when there is one; every text in it redacted (`redact`)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -70,7 +118,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return json.dumps(_redacted(entry), ensure_ascii=False)
 
 
 def log_config(level: str = "info", *, serving: bool = True) -> dict[str, Any]:

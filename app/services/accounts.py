@@ -8,10 +8,19 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
-from app.db.tables import ApiKey, User, UserRole, Workspace, utc_now
+from app.db.tables import (
+    ALL_API_KEY_SCOPES,
+    ApiKey,
+    ApiKeyScope,
+    User,
+    UserRole,
+    Workspace,
+    api_key_scopes_text,
+    utc_now,
+)
 from app.security import digest, hash_password, new_api_key, verify_password
 from app.services import audit
-from app.services.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 # Writing last_used_at on every request would turn every read into a write; a minute is
 # precise enough to tell which keys are in use.
@@ -21,10 +30,18 @@ MIN_PASSWORD_LENGTH = 10
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: a workspace and a label for the audit trail ("api_key:<id>", "user:<id>", "cli")."""
+    """Who is acting: a workspace, a label for the audit trail ("api_key:<id>", "user:<id>", "cli"),
+    and what it may do (an API key's scopes; people and the command line may do everything)."""
 
     workspace_id: str
     actor: str
+    scopes: frozenset[ApiKeyScope] = ALL_API_KEY_SCOPES
+
+
+def require_scope(principal: Principal, scope: ApiKeyScope) -> None:
+    """Refuse, naming the missing scope, what `principal` may not do."""
+    if scope not in principal.scopes:
+        raise Forbidden(f"this API key lacks the '{scope.value}' scope this request needs")
 
 
 def slugify(name: str) -> str:
@@ -87,16 +104,31 @@ def authenticate_user(session: Session, email: str, password: str) -> User:
     raise Unauthorized("wrong email or password")
 
 
-def create_api_key(session: Session, workspace_id: str, name: str, actor: str) -> tuple[ApiKey, str]:
-    """A new key; the key itself is returned once here and never stored."""
+def create_api_key(
+    session: Session,
+    workspace_id: str,
+    name: str,
+    actor: str,
+    scopes: frozenset[ApiKeyScope] = ALL_API_KEY_SCOPES,
+    *,
+    granted_by: frozenset[ApiKeyScope] = ALL_API_KEY_SCOPES,
+) -> tuple[ApiKey, str]:
+    """A new key with `scopes`, none of which may be beyond `granted_by` (the scopes of who asks);
+    the key itself is returned once here and never stored."""
     name = name.strip()
     if not name:
         raise InvalidInput("an API key needs a name")
+    if not scopes:
+        raise InvalidInput("an API key needs at least one scope (read, write, admin)")
+    beyond = [scope.value for scope in ApiKeyScope if scope in scopes - granted_by]
+    if beyond:
+        raise Forbidden(f"a key cannot grant scopes it does not have: {', '.join(beyond)}")
     key, prefix, key_hash = new_api_key()
-    record = ApiKey(workspace_id=workspace_id, name=name, prefix=prefix, key_hash=key_hash)
+    stored_scopes = api_key_scopes_text(scopes)
+    record = ApiKey(workspace_id=workspace_id, name=name, prefix=prefix, key_hash=key_hash, scopes=stored_scopes)
     session.add(record)
     session.flush()
-    audit.record(session, workspace_id, actor, "api_key.created", "api_key", record.id, name=name)
+    audit.record(session, workspace_id, actor, "api_key.created", "api_key", record.id, name=name, scopes=stored_scopes)
     return record, key
 
 
@@ -134,4 +166,4 @@ def principal_for_api_key(session: Session, key: str) -> Principal:
     if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
         record.last_used_at = now
         session.commit()
-    return Principal(record.workspace_id, f"api_key:{record.id}")
+    return Principal(record.workspace_id, f"api_key:{record.id}", record.scope_set)

@@ -28,6 +28,12 @@ class Unauthorized(ServiceError):
     status_code = 401
 
 
+class Forbidden(ServiceError):
+    """Who is asking is known, but may not do this (an API key without the scope the route needs)."""
+
+    status_code = 403
+
+
 class Conflict(ServiceError):
     """The request is valid but the record's state does not allow it (submitted twice, closed...)."""
 

@@ -24,8 +24,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Files that are the same for everyone (CSS, scripts, fonts, the API docs' assets): caches may keep them.
+PUBLIC_PREFIXES = ("/static/",)
+NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeaders:
     """Headers that close whole classes of attacks, on every response (pages, API, files).
+
+    Every response but the public files is `Cache-Control: no-store` unless its route says
+    otherwise: respondent pages and their API carry a person's answers under a secret link,
+    signed-in pages, results, exports and reports a workspace's data; no shared cache (a
+    proxy, a CDN) and no browser history may keep a copy.
 
     A plain ASGI middleware rather than BaseHTTPMiddleware, which would add a task and a
     stream copy to every request.
@@ -49,10 +59,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        headers = self.headers if scope["path"].startswith(PUBLIC_PREFIXES) else [*self.headers, NO_STORE]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in self.headers if name not in present]
+                extra = [(name, value) for name, value in headers if name not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -4,7 +4,9 @@ file first and change nothing when it is refused, and PostgreSQL pointed to pg_d
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
+from app.db import backup as backup_module
 from app.db.engine import create_db_engine
 from app.db.migrate import head_revision, upgrade_to_head
 from app.settings import get_settings
@@ -297,3 +300,20 @@ def test_restore_asks_first_and_a_no_changes_nothing(database: Path, tmp_path: P
     result = run("restore", str(backup), input="n\n")
     assert result.exit_code == 2 and "Replace everything in" in result.output and "nothing was changed" in result.output
     assert len(rows(database)) == 11
+
+
+def test_a_backup_and_a_restored_database_are_readable_by_their_owner_only(database: Path, tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the usual umask, under which new files are world-readable
+    try:
+        target = tmp_path / "centricity-backup.db"
+        assert run("backup", str(target)).exit_code == 0
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        database.chmod(0o644)
+        assert run("restore", str(target), "--yes").exit_code == 0
+        assert stat.S_IMODE(database.stat().st_mode) == 0o600
+        # and a restore into a database that is not there yet creates it private
+        fresh = tmp_path / "new" / "centricity.db"
+        assert backup_module.restore(f"sqlite:///{fresh}", target).file == target
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import stat
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, func
 from sqlmodel import select
 
-from app.db.engine import MAX_OVERFLOW
+from app.db.engine import MAX_OVERFLOW, create_db_engine
 from app.db.session import session_scope
 from app.db.tables import Answer, Respondent, WebhookDelivery
 from app.settings import get_settings
@@ -123,3 +128,50 @@ def test_a_read_session_reads_while_a_writer_holds_the_lock(sqlite_engine: Engin
     finally:
         transaction.rollback()
         writer.close()
+
+
+@pytest.fixture
+def permissive_umask() -> Iterator[None]:
+    """The usual umask (022), under which files are created world-readable unless the code says otherwise."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_sqlite_database_its_wal_shm_and_folder_are_private(tmp_path: Path, permissive_umask: None) -> None:
+    file = tmp_path / "var" / "centricity.db"
+    engine = create_db_engine(f"sqlite:///{file}")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE probe (n INTEGER)")
+            connection.exec_driver_sql("INSERT INTO probe VALUES (1)")
+        wal, shm = file.with_name("centricity.db-wal"), file.with_name("centricity.db-shm")
+        assert wal.exists() and shm.exists()  # still open: WAL mode keeps them
+        assert {path.name: mode(path) for path in (file, wal, shm)} == {
+            "centricity.db": 0o600,
+            "centricity.db-wal": 0o600,
+            "centricity.db-shm": 0o600,
+        }
+        assert mode(file.parent) == 0o700
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path: Path, permissive_umask: None) -> None:
+    file = tmp_path / "centricity.db"
+    sqlite3.connect(file).close()  # created as SQLite does it: 0644 under this umask
+    file.chmod(0o644)
+    engine = create_db_engine(f"sqlite:///{file}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert mode(file) == 0o600
+        assert mode(file.with_name("centricity.db-wal")) == 0o600
+    finally:
+        engine.dispose()

@@ -206,3 +206,64 @@ def test_an_unexpected_error_answers_500_with_the_request_id_that_its_log_line_c
     assert page.headers["X-Request-ID"] == "page-500"
     errors = [line for line in log_lines.lines if line["message"].startswith("unhandled error")]
     assert [line["request_id"] for line in errors] == ["api-500", "page-500"]
+
+
+def test_an_unhandled_error_on_a_respondent_route_or_page_logs_no_token(
+    sqlite_client: TestClient, sqlite_tenant: Tenant, log_lines: Collect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import responses
+
+    assessment = sqlite_tenant.open_assessment()
+    (token,) = sqlite_tenant.invite(assessment["id"], ("executive", "sales"))
+
+    def failing(session: Any, respondent_id: str) -> Any:
+        # Errors often quote what they were given (a driver's parameters, a URL): here, the link.
+        raise RuntimeError(f"cannot read the answers of link {token} (/r/{token}?next=/r/{token}/review)")
+
+    monkeypatch.setattr(responses, "stored_values", failing)
+    log_lines.lines.clear()
+    assert sqlite_client.get(f"/api/v1/respond/{token}").status_code == 500
+    assert sqlite_client.get(f"/r/{token}/page/1?from={token}").status_code == 500
+    errors = [line for line in log_lines.served() if line["message"].startswith("unhandled error")]
+    assert [line["message"] for line in errors] == [
+        "unhandled error on GET /api/v1/respond/{token}",
+        "unhandled error on GET /r/{token}/page/1",
+    ]
+    assert all("RuntimeError: cannot read the answers of link {redacted}" in line["exception"] for line in errors)
+    assert token not in json.dumps(log_lines.lines)
+
+
+def test_the_formatter_redacts_keys_cookies_and_query_values_in_any_field() -> None:
+    from app.security import new_api_key, new_link_token
+
+    key, prefix, _ = new_api_key()
+    link, _ = new_link_token()
+    record = logging.getLogger("x").makeRecord(
+        "x",
+        logging.WARNING,
+        __file__,
+        1,
+        "called with Authorization: Bearer %s and Cookie: centricity-session=%s; theme=dark",
+        (key, link),
+        exc_info=None,
+        extra={"url": f"https://app.example/cb?code={link}&state=1", "headers": {"x-api-key": key}, "ids": [link]},
+    )
+    text = JsonFormatter().format(record)
+    line = json.loads(text)
+    assert key not in text and link not in text
+    assert line["message"] == (
+        "called with Authorization: Bearer {redacted} and Cookie: centricity-session={redacted}; theme=dark"
+    )
+    assert line["url"] == "https://app.example/cb?code={redacted}&state={redacted}"
+    assert line["headers"] == {"x-api-key": prefix + "{redacted}"} and line["ids"] == ["{redacted}"]
+
+
+def test_redaction_leaves_ids_names_and_templates_alone() -> None:
+    from app.observability.logs import redact
+
+    ordinary = (
+        "GET /api/v1/assessments/0f8fad5b-d9cb-469f-a165-70867728950e/results 200"
+        " request 9b2c3d4e5f60718293a4b5c6d7e8f901"
+        " in test_an_unhandled_error_on_a_respondent_route_or_page_logs_no_token at /r/{token} key ck_80P0y"
+    )
+    assert redact(ordinary) == ordinary

@@ -7,6 +7,7 @@ section at the end of the pytest run and written to artifacts/proof/, never asse
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def live_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         "CENTRICITY_ENVIRONMENT": "test",
         "CENTRICITY_WEBHOOK_SENDER": "false",
         "CENTRICITY_BASE_URL": f"http://127.0.0.1:{port}",
+        # As a deployment's: a server restarted on the same file keeps its secret, so the outcomes of
+        # Idempotency-Keys stored before the restart can still be read (a new secret answers 409).
+        "CENTRICITY_SECRET_KEY": secrets.token_urlsafe(32),
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -374,7 +374,9 @@ def test_a_closed_assessment_takes_no_invitations(signed_in: TestClient, tenant:
 def test_api_key_is_shown_once_works_and_can_be_revoked(signed_in: TestClient, tenant: Tenant) -> None:
     page = signed_in.get("/settings/api-keys")
     assert page.status_code == 200 and '<label for="field-name"' in page.text and "tests" in page.text
-    created = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": "CRM sync"})
+    # as the browser sends the form: every scope is ticked by default
+    every_scope = {"name": "CRM sync", "scopes": ["read", "write", "admin"]}
+    created = post(signed_in, "/settings/api-keys", "/settings/api-keys", every_scope)
     assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
     assert "shown only this once" in created.text
     key = created.text.split('id="new-key" value="', 1)[1].split('"', 1)[0]
@@ -389,9 +391,30 @@ def test_api_key_is_shown_once_works_and_can_be_revoked(signed_in: TestClient, t
     assert "revoked" in signed_in.get("/settings/api-keys").text
 
 
+def test_api_key_scopes_are_chosen_on_the_page_and_shown_in_the_list(signed_in: TestClient, tenant: Tenant) -> None:
+    page = signed_in.get("/settings/api-keys").text
+    for scope in ("read", "write", "admin"):
+        assert f'name="scopes" value="{scope}" checked' in page
+    created = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": "Dashboard", "scopes": ["read"]})
+    assert created.status_code == 200
+    key = created.text.split('id="new-key" value="', 1)[1].split('"', 1)[0]
+    reader = {"Authorization": f"Bearer {key}"}
+    assert signed_in.get("/api/v1/organizations", headers=reader).status_code == 200
+    assert signed_in.post("/api/v1/organizations", json={"name": "X"}, headers=reader).status_code == 403
+    listed = {k["name"]: k["scopes"] for k in tenant.get("/api-keys").json()["items"]}
+    assert listed["Dashboard"] == ["read"]
+    assert "<td><code>read</code></td>" in signed_in.get("/settings/api-keys").text
+    before = len(listed)
+    none = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": "Nothing"})
+    assert none.status_code == 422 and "Choose at least one scope." in none.text
+    unknown = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": "Root", "scopes": ["root"]})
+    assert unknown.status_code == 422
+    assert len(tenant.get("/api-keys").json()["items"]) == before
+
+
 def test_api_key_needs_a_name(signed_in: TestClient, tenant: Tenant) -> None:
     before = len(tenant.get("/api-keys").json()["items"])
-    response = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": " "})
+    response = post(signed_in, "/settings/api-keys", "/settings/api-keys", {"name": " ", "scopes": ["read"]})
     assert response.status_code == 422 and "This cannot be empty." in response.text
     assert len(tenant.get("/api-keys").json()["items"]) == before
 

@@ -1,4 +1,9 @@
-"""The workspace's API keys: list, create (the key is shown once), revoke."""
+"""The workspace's API keys: list, create (the key is shown once), revoke. Only `admin` keys reach
+these routes (app/api/app.py ROUTER_SCOPES).
+
+Revoking a key does not revoke the keys it made: rotating a key (make the new one, then revoke
+the old one) must leave the new one working. What closes the door a leaked key would open is
+that only an admin key can make keys at all, and never with a scope it does not have."""
 
 from __future__ import annotations
 
@@ -22,8 +27,11 @@ def list_api_keys(session: SessionDep, principal: PrincipalDep, paging: PagingDe
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: PrincipalDep) -> ApiKeyCreated:
-    """A new key; the response is the only time it is shown."""
-    record, key = accounts.create_api_key(session, principal.workspace_id, body.name, principal.actor)
+    """A new key with the scopes asked for (by default the asking key's); the response is the only time it is shown."""
+    scopes = principal.scopes if body.scopes is None else frozenset(body.scopes)
+    record, key = accounts.create_api_key(
+        session, principal.workspace_id, body.name, principal.actor, scopes, granted_by=principal.scopes
+    )
     session.commit()
     return ApiKeyCreated(**ApiKeyPublic.model_validate(record).model_dump(), key=key)
 

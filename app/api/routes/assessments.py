@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, run_once
+from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
 from app.api.schemas import (
     AssessmentCreate,
     AssessmentPublic,
@@ -31,10 +31,6 @@ from app.settings import get_settings
 router = APIRouter(prefix="/assessments", tags=["assessments"])
 
 
-def _scope(principal_workspace: str) -> str:
-    return f"workspace:{principal_workspace}"
-
-
 @router.post("", status_code=201, response_model=AssessmentPublic)
 def create_assessment(
     body: AssessmentCreate, request: Request, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
@@ -45,7 +41,7 @@ def create_assessment(
         assessment = assessments.create(session, principal, body.model_dump())
         return 201, AssessmentPublic.model_validate(assessment)
 
-    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+    return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 
 
 @router.get("", response_model=Page[AssessmentPublic])
@@ -129,7 +125,7 @@ def invite_respondents(
             for r, token in created
         ]
 
-    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+    return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 
 
 @router.get("/{assessment_id}/respondents", response_model=Page[RespondentPublic])
@@ -173,7 +169,7 @@ def push_response(
         assert respondent.submitted_at is not None
         return 201, PushedResponse(respondent_id=respondent.id, submitted_at=respondent.submitted_at)
 
-    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+    return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 
 
 @router.get("/{assessment_id}/results", response_model=AssessmentResult)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, run_once
+from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
 from app.api.schemas import OrganizationCreate, OrganizationPublic, OrganizationUpdate, Page
 from app.services import organizations, results
 from app.services.results import TrendEntry
@@ -23,7 +23,7 @@ def create_organization(
         organization = organizations.create(session, principal, body.model_dump())
         return 201, OrganizationPublic.model_validate(organization)
 
-    return run_once(session, request, f"workspace:{principal.workspace_id}", key, body.model_dump(), work)
+    return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 
 
 @router.get("", response_model=Page[OrganizationPublic])

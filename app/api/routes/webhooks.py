@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, run_once
+from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
 from app.api.schemas import Page
 from app.db.tables import URL_MAX, DeliveryStatus
 from app.services import webhooks
@@ -72,10 +72,6 @@ class DeliveryPublic(BaseModel):
     payload: dict[str, Any]
 
 
-def _scope(workspace_id: str) -> str:
-    return f"workspace:{workspace_id}"
-
-
 @router.post("", status_code=201, response_model=WebhookCreated)
 def create_webhook(
     body: WebhookCreate, request: Request, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
@@ -86,7 +82,7 @@ def create_webhook(
         webhook = webhooks.create(session, principal, body.url, body.events)
         return 201, WebhookCreated(**WebhookPublic.model_validate(webhook).model_dump(), secret=webhook.secret)
 
-    return run_once(session, request, _scope(principal.workspace_id), key, body.model_dump(), work)
+    return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 
 
 @router.get("", response_model=Page[WebhookPublic])

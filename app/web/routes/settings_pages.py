@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.api.deps import SessionDep
 from app.api.schemas import ApiKeyCreate
-from app.db.tables import NAME_MAX
+from app.db.tables import NAME_MAX, ApiKeyScope
 from app.http.branding import logo_response
 from app.services import accounts, branding, webhooks
 from app.services.errors import Conflict, InvalidInput, ServiceError
@@ -27,6 +27,12 @@ EVENT_DESCRIPTIONS = {
     "assessment.closed": "An assessment was closed",
 }
 
+SCOPE_DESCRIPTIONS = {
+    ApiKeyScope.READ: "Read organizations, assessments, results, exports and reports",
+    ApiKeyScope.WRITE: "Create and change organizations and assessments, invite respondents, push responses",
+    ApiKeyScope.ADMIN: "Manage API keys, webhooks and the report branding",
+}
+
 
 # ---- API keys
 
@@ -38,6 +44,7 @@ def _api_keys_page(
     *,
     new_key: dict[str, str] | None = None,
     name: str = "",
+    scopes: list[str] | None = None,
     errors: Errors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -52,6 +59,7 @@ def _api_keys_page(
                 "id": key.id,
                 "name": key.name,
                 "prefix": key.prefix,
+                "scopes": key.scopes.split(),
                 "created": when(key.created_at),
                 "last_used": when(key.last_used_at) or "Never",
                 "revoked": when(key.revoked_at),
@@ -59,7 +67,8 @@ def _api_keys_page(
             for key in keys
         ],
         new_key=new_key,
-        values={"name": name},
+        scopes=[{"id": scope.value, "description": SCOPE_DESCRIPTIONS[scope]} for scope in ApiKeyScope],
+        values={"name": name, "scopes": [scope.value for scope in ApiKeyScope] if scopes is None else scopes},
         errors=errors or {},
     )
     if new_key is not None:
@@ -74,13 +83,29 @@ def api_keys_page(request: Request, session: SessionDep, viewer: ViewerDep) -> H
 
 @router.post("/settings/api-keys")
 def create_api_key(
-    request: Request, session: SessionDep, viewer: PostingViewerDep, name: Annotated[str, Form()] = ""
+    request: Request,
+    session: SessionDep,
+    viewer: PostingViewerDep,
+    name: Annotated[str, Form()] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
 ) -> HTMLResponse:
+    chosen = scopes or []
+    if not chosen:
+        errors: Errors = {"scopes": ["Choose at least one scope."]}
+        return _api_keys_page(request, session, viewer, name=name, scopes=chosen, errors=errors, status=422)
     try:
-        checked = ApiKeyCreate(name=name)
+        checked = ApiKeyCreate.model_validate({"name": name, "scopes": chosen})
     except ValidationError as exc:
-        return _api_keys_page(request, session, viewer, name=name, errors=errors_of(exc), status=422)
-    record, key = accounts.create_api_key(session, viewer.principal.workspace_id, checked.name, viewer.principal.actor)
+        return _api_keys_page(request, session, viewer, name=name, scopes=chosen, errors=errors_of(exc), status=422)
+    assert checked.scopes is not None
+    record, key = accounts.create_api_key(
+        session,
+        viewer.principal.workspace_id,
+        checked.name,
+        viewer.principal.actor,
+        frozenset(checked.scopes),
+        granted_by=viewer.principal.scopes,
+    )
     session.commit()
     # Shown in this response only: the key is stored as a digest and cannot be shown again.
     return _api_keys_page(request, session, viewer, new_key={"name": record.name, "key": key})
