@@ -16,7 +16,7 @@ from app.scoring.benchmark import Benchmark, DimensionBenchmark, median, percent
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
 from app.scoring.result import AssessmentResult
-from app.services import assessments, organizations
+from app.services import assessments, organizations, privacy
 from app.services.accounts import Principal
 
 MIN_PEERS = 5
@@ -57,7 +57,7 @@ def _fingerprint(session: Session, assessment: Assessment, include_in_progress: 
         assessment.id,
         assessment.questionnaire_hash,
         assessment.target_level,
-        assessment.min_group_size,
+        privacy.effective_min_group_size(assessment),
         include_in_progress,
         tuple(answers),
         tuple(submitted),
@@ -76,7 +76,7 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
         assessments.questionnaire_of(assessment),
         _respondents(session, assessment, include_in_progress),
         target_level=assessment.target_level,
-        min_group_size=assessment.min_group_size,
+        min_group_size=privacy.effective_min_group_size(assessment),
     )
     with _lock:
         _cache[key] = result
