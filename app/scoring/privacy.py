@@ -56,7 +56,7 @@ def disclosed_groups(people: Sequence[tuple[str, str]], min_group_size: int) -> 
     who knows everyone's role and function (the invitation list) cannot tell members of a shown group
     apart. People are shown, in order of preference, with both (their role x function cell is large
     enough), their role alone, their function alone, or neither; when the people left with neither are
-    too few to hide among themselves, everyone is shown with neither.
+    too few to hide among themselves, the smallest shown group is shown with neither too.
     """
     shown: list[Disclosed | None] = [None] * len(people)
     remaining = list(range(len(people)))
@@ -71,6 +71,11 @@ def disclosed_groups(people: Sequence[tuple[str, str]], min_group_size: int) -> 
             if group_disclosed(sizes[key(people[i])], min_group_size):
                 shown[i] = key(people[i])
         remaining = [i for i in remaining if shown[i] is None]
+    result = [found or (None, None) for found in shown]
     if 0 < len(remaining) < min_group_size:
-        return [(None, None)] * len(people)
-    return [found or (None, None) for found in shown]
+        # Too few left with neither to hide among themselves: the smallest shown group joins them.
+        sizes = Counter(found for found in shown if found is not None)
+        if sizes:
+            smallest = min(sizes, key=lambda group: (sizes[group], str(group)))
+            result = [(None, None) if found == smallest else found for found in result]
+    return result
