@@ -19,6 +19,7 @@ from app.questionnaire.normalized import normalize
 from app.questionnaire.schema import SCHEMA_FILE_NAME, schema_text
 from app.scoring.answers import AnswerError, AnswerFileError, Respondent, respondents_from_document
 from app.scoring.engine import score_assessment
+from app.scoring.privacy import MIN_ANONYMOUS_GROUP_SIZE
 from app.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ def report(
     title: Annotated[str, typer.Option(help="With --answers: the assessment's title.")] = "Assessment",
     brand: Annotated[str, typer.Option(help="With --answers: the name on the cover and headers.")] = "Centricity",
     named: Annotated[
-        bool, typer.Option("--named", help="With --answers: quote respondents by their ids, not R001, R002...")
+        bool,
+        typer.Option("--named", help="With --answers: quote respondents by their ids (else with no per-person label)"),
     ] = False,
     target_level: Annotated[int | None, typer.Option(min=1, max=5, help="With --answers: target level.")] = None,
     min_group_size: Annotated[int, typer.Option(min=1, help="With --answers: smallest group shown.")] = 3,
@@ -123,6 +125,8 @@ def report(
         _fail("give either an ASSESSMENT_ID or --answers FILE (one of the two)")
     if output.suffix.lower() not in (".pdf", ".html"):
         _fail(f"{output}: the report is written as .pdf or .html")
+    if answers is not None and not named and min_group_size < MIN_ANONYMOUS_GROUP_SIZE:
+        _fail(f"--min-group-size: an anonymous report needs at least {MIN_ANONYMOUS_GROUP_SIZE} (or give --named)")
     if answers is not None:
         loaded, respondents = _read_answers_file(answers)
         source = offline_source(

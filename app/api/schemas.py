@@ -228,11 +228,14 @@ class RespondentPublic(BaseModel):
     function: str
     name: str | None
     email: str | None
-    created_at: datetime
+    created_at: datetime = Field(description="In an anonymous assessment, the day only (00:00 UTC); so are the others.")
     started_at: datetime | None
     submitted_at: datetime | None
     status: Literal["invited", "in_progress", "submitted"]
-    progress: ProgressPublic
+    progress: ProgressPublic | None = Field(
+        description="Null for a submitted respondent of an anonymous assessment: the count of answers would "
+        "single out their row in the exports."
+    )
 
 
 AnswerValue = Annotated[

@@ -19,6 +19,7 @@ Conventions:
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -56,6 +57,16 @@ IDEMPOTENCY_KEY_MAX = 255
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+PSEUDONYM_MAX = 16
+# R100000-R999999: drawn at random, so a pseudonym says nothing of when its respondent was invited.
+PSEUDONYM_FIRST, PSEUDONYM_LAST = 100_000, 999_999
+
+
+def new_pseudonym() -> str:
+    """A random pseudonym; the privacy service draws one not yet used in the assessment."""
+    return f"R{PSEUDONYM_FIRST + secrets.randbelow(PSEUDONYM_LAST - PSEUDONYM_FIRST + 1)}"
 
 
 def utc_now() -> datetime:
@@ -288,11 +299,14 @@ class Respondent(SQLModel, table=True):
             ["assessments.workspace_id", "assessments.id"],
             ondelete="CASCADE",
         ),
+        sa.UniqueConstraint("assessment_id", "pseudonym"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
     workspace_id: str = _workspace_fk()
     assessment_id: str = Field(index=True, max_length=ID_LENGTH)
+    # What anonymous outputs call this person (exports); random, fixed at creation, unique per assessment.
+    pseudonym: str = Field(default_factory=new_pseudonym, max_length=PSEUDONYM_MAX)
     role: str = Field(max_length=SLUG_MAX)  # a role id of the assessment's questionnaire
     function: str = Field(max_length=SLUG_MAX)  # a function id of the assessment's questionnaire
     name: str | None = Field(default=None, max_length=NAME_MAX)

@@ -42,11 +42,6 @@ def number(value: float | None, digits: int = 0) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0"
 
 
-def pseudonym(position: int) -> str:
-    """The stand-in of the `position`-th respondent (1-based) where people are anonymous: R001, R002..."""
-    return f"R{position:03d}"
-
-
 def signed(value: float | None, digits: int = 0) -> str:
     """A change with its sign as printed: +5, −3 (a true minus sign), 0."""
     if value is None:

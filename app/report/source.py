@@ -35,8 +35,8 @@ class Comment:
     """A respondent's own words: a text answer, or the comment left beside an answer."""
 
     question_id: str
-    author: str  # a pseudonym (R001) when the assessment is anonymous, else the respondent's name or id
-    role: str
+    author: str  # empty when the assessment is anonymous (no per-person label), else the respondent's name or id
+    role: str  # empty where the group is too small to name (app.scoring.privacy.disclosed_groups)
     function: str
     text: str
 

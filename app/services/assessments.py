@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db.tables import Assessment, AssessmentStatus, utc_now
 from app.questionnaire.models import Questionnaire
-from app.services import audit, organizations, questionnaires, webhooks
+from app.services import audit, organizations, privacy, questionnaires, webhooks
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
 
@@ -82,6 +82,7 @@ def create(session: Session, principal: Principal, fields: dict[str, Any]) -> As
         questionnaire_snapshot=questionnaires.snapshot_of(questionnaire),
         **fields,
     )
+    privacy.check_settings(assessment.anonymity, assessment.min_group_size)
     session.add(assessment)
     session.flush()
     audit.record(
@@ -102,9 +103,11 @@ def update(session: Session, principal: Principal, assessment_id: str, changes: 
     if assessment.status is AssessmentStatus.CLOSED:
         raise Conflict("a closed assessment cannot be changed")
     _check_dates(changes.get("opens_at", assessment.opens_at), changes.get("closes_at", assessment.closes_at))
-    for field, value in changes.items():
+    for field in changes:
         if field not in EDITABLE:
             raise InvalidInput(f"'{field}' cannot be changed")
+    privacy.check_change(session, assessment, changes)
+    for field, value in changes.items():
         setattr(assessment, field, value)
     assessment.updated_at = utc_now()
     audit.record(

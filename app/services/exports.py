@@ -5,9 +5,11 @@ itself for JSON) only format it, so every format shows the same respondents, the
 pseudonyms and the same result as `GET /assessments/{id}/results`.
 
 Two protections apply to every format or every spreadsheet:
-* anonymity: when the assessment is anonymous, respondents carry no name or email, and their
-  ids are replaced by pseudonyms (R001, R002... in the order they were created), so rows of
-  one person can be read together without saying who it is;
+* anonymity: when the assessment is anonymous, `app.services.privacy.per_respondent` decides what
+  a row may say (submitted respondents only, under random pseudonyms, in pseudonym order, with no
+  name, email or submission time, and role and function only for large enough groups), so rows of
+  one person can be read together without saying who it is; below the minimum group size of
+  submitted respondents the export carries progress only;
 * formula injection: a spreadsheet treats a cell starting with = + - @ (or a tab or carriage
   return, which some programs skip before looking) as a formula, so a respondent's comment
   could run one on the consultant's machine. Every text cell of the CSV and XLSX starting
@@ -35,11 +37,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent, utc_now
-from app.presentation.results import pseudonym
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Questionnaire
 from app.scoring.answers import scorer_for
 from app.scoring.result import AssessmentResult
-from app.services import assessments, responses, results
+from app.services import assessments, privacy, responses, results
 from app.services.accounts import Principal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,13 +74,15 @@ class ExportAnswer(BaseModel):
 
 
 class ExportRespondent(BaseModel):
-    id: str = Field(description="The respondent id, or a pseudonym (R001...) when the assessment is anonymous.")
-    name: str | None
-    email: str | None
-    role: str
-    function: str
+    id: str = Field(description="The respondent id, or a random pseudonym (R482913) when the assessment is anonymous.")
+    name: str | None = Field(description="Null when the assessment is anonymous.")
+    email: str | None = Field(description="Null when the assessment is anonymous.")
+    role: str | None = Field(
+        description="Null in an anonymous assessment when the group is too small: " + privacy.GROUP_BLANKED_REASON
+    )
+    function: str | None = Field(description="Null as `role` is.")
     status: Literal["invited", "in_progress", "submitted"]
-    submitted_at: datetime | None
+    submitted_at: datetime | None = Field(description="Null when the assessment is anonymous.")
     answers: list[ExportAnswer]
 
 
@@ -105,17 +108,26 @@ class ExportQuestionnaire(BaseModel):
     title: str
 
 
+class ExportProgress(BaseModel):
+    invited: int
+    submitted: int
+
+
 class AssessmentExport(BaseModel):
     """An assessment's raw answers and its result (the same as `GET /assessments/{id}/results`)."""
 
     exported_at: datetime
     assessment: ExportAssessment
     questionnaire: ExportQuestionnaire
+    progress: ExportProgress
+    withheld: bool = Field(description="True when answers and result are left out: " + privacy.WITHHELD_REASON)
+    privacy_notes: list[str] = Field(description="What this export leaves out to keep respondents anonymous, and why.")
     respondents: list[ExportRespondent] = Field(
-        description="Every respondent, in the order they were created, with their saved answers "
-        "(also those not yet submitted; the result counts submitted answers only)."
+        description="Named assessment: every respondent, in the order they were created, with their saved answers "
+        "(also those not yet submitted; the result counts submitted answers only). Anonymous assessment: the "
+        "submitted respondents only, in pseudonym order."
     )
-    result: AssessmentResult
+    result: AssessmentResult | None = Field(description="Null when `withheld`.")
 
 
 @dataclass(frozen=True)
@@ -141,12 +153,23 @@ def build_document(
     result: AssessmentResult,
     exported_at: datetime,
 ) -> ExportData:
-    """The export of `assessment` from its rows; `people` in creation order (pseudonyms follow it)."""
-    anonymous = assessment.anonymity is Anonymity.ANONYMOUS
+    """The export of `assessment` from its rows (`people` in creation order); what each row may say of
+    its respondent is the privacy service's decision."""
     scorers = {q.id: scorer_for(q, questionnaire) for q in questionnaire.questions}
+    submitted = sum(1 for p in people if p.submitted_at is not None)
+    withheld = privacy.results_withheld(assessment, submitted)
+    notes = []
+    if privacy.is_anonymous(assessment):
+        notes.append(
+            "Anonymous assessment: submitted respondents only, under random pseudonyms, with no name, email "
+            "or submission time."
+        )
+        notes.append(privacy.GROUP_BLANKED_REASON)
+    if withheld:
+        notes.append(privacy.WITHHELD_REASON)
     exported: list[ExportRespondent] = []
-    for position, person in enumerate(people, start=1):
-        stored = answers.get(person.id, {})
+    for shown in [] if withheld else privacy.per_respondent(assessment, people):
+        stored = answers.get(shown.respondent.id, {})
         rows = []
         # Questionnaire order, so every respondent's answers read in the same sequence.
         for question in questionnaire.questions:
@@ -159,13 +182,13 @@ def build_document(
             rows.append(ExportAnswer(question_id=question.id, value=answer.value, score=score, comment=answer.comment))
         exported.append(
             ExportRespondent(
-                id=pseudonym(position) if anonymous else person.id,
-                name=None if anonymous else person.name,
-                email=None if anonymous else person.email,
-                role=person.role,
-                function=person.function,
-                status=_status(person),
-                submitted_at=person.submitted_at,
+                id=shown.label,
+                name=shown.name,
+                email=shown.email,
+                role=shown.role,
+                function=shown.function,
+                status=_status(shown.respondent),
+                submitted_at=shown.submitted_at,
                 answers=rows,
             )
         )
@@ -179,7 +202,7 @@ def build_document(
             status=assessment.status,
             anonymity=assessment.anonymity,
             target_level=assessment.target_level,
-            min_group_size=assessment.min_group_size,
+            min_group_size=privacy.effective_min_group_size(assessment),
             opens_at=assessment.opens_at,
             closes_at=assessment.closes_at,
             closed_at=assessment.closed_at,
@@ -191,8 +214,11 @@ def build_document(
             hash=assessment.questionnaire_hash,
             title=questionnaire.title,
         ),
+        progress=ExportProgress(invited=len(people), submitted=submitted),
+        withheld=withheld,
+        privacy_notes=notes,
         respondents=exported,
-        result=result,
+        result=None if withheld else result,
     )
     return ExportData(document, questionnaire)
 
@@ -295,15 +321,26 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterator
 
 
 def _summary_rows(document: AssessmentExport) -> Iterator[Sequence[Cell]]:
-    result = document.result
-    overall = result.overall
-    confidence = result.confidence
     pairs: list[tuple[str, Any]] = [
         ("Assessment", document.assessment.title),
         ("Assessment id", document.assessment.id),
         ("Organization", document.assessment.organization_name),
         ("Status", document.assessment.status.value),
         ("Anonymity", document.assessment.anonymity.value),
+        ("Minimum group size", document.assessment.min_group_size),
+        ("Respondents invited", document.progress.invited),
+        ("Respondents submitted", document.progress.submitted),
+    ]
+    pairs.extend(("Privacy", note) for note in document.privacy_notes)
+    result = document.result
+    if result is None:
+        pairs.append(("Exported at (UTC)", document.exported_at))
+        for label, value in pairs:
+            yield [cell(label), cell(value)]
+        return
+    overall = result.overall
+    confidence = result.confidence
+    pairs += [
         ("Questionnaire id", result.questionnaire.id),
         ("Questionnaire version", result.questionnaire.version),
         ("Questionnaire hash", result.questionnaire.hash),
@@ -327,8 +364,8 @@ def _summary_rows(document: AssessmentExport) -> Iterator[Sequence[Cell]]:
         yield [cell(label), cell(value)]
 
 
-def _dimension_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
-    for d in result.dimensions:
+def _dimension_rows(result: AssessmentResult | None) -> Iterator[Sequence[Cell]]:
+    for d in result.dimensions if result else []:
         yield [
             cell(d.id),
             cell(d.title),
@@ -349,7 +386,8 @@ def _dimension_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
 
 def _question_rows(data: ExportData) -> Iterator[Sequence[Cell]]:
     texts = {q.id: q.text.strip() for q in data.questionnaire.questions}
-    for q in data.document.result.questions:
+    result = data.document.result
+    for q in result.questions if result else []:
         yield [
             cell(q.id),
             cell(q.dimension),
@@ -369,8 +407,8 @@ def _question_rows(data: ExportData) -> Iterator[Sequence[Cell]]:
         ]
 
 
-def _outcome_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
-    for o in result.outcomes:
+def _outcome_rows(result: AssessmentResult | None) -> Iterator[Sequence[Cell]]:
+    for o in result.outcomes if result else []:
         reported = o.reported
         yield [
             cell(o.question_id),
@@ -390,8 +428,8 @@ def _outcome_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
         ]
 
 
-def _recommendation_rows(result: AssessmentResult) -> Iterator[Sequence[Cell]]:
-    for r in result.recommendations:
+def _recommendation_rows(result: AssessmentResult | None) -> Iterator[Sequence[Cell]]:
+    for r in result.recommendations if result else []:
         yield [
             cell(r.id),
             cell(r.title),

@@ -21,12 +21,11 @@ from sqlmodel import Session, col, select
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
 from app.observability.metrics import record_report_rendered
-from app.presentation.results import pseudonym
 from app.questionnaire.models import QuestionType
 from app.report.context import build_context
 from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
 from app.report.source import DEFAULT_ACCENT, Comment, ReportBranding, ReportSource
-from app.services import assessments, branding, organizations, responses, results
+from app.services import assessments, branding, organizations, privacy, responses, results
 from app.services.accounts import Principal
 from app.services.errors import Conflict, Unavailable
 from app.settings import get_settings
@@ -62,24 +61,19 @@ def shutdown() -> None:
 
 
 def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
-    """Comments and open answers of submitted respondents, named as the assessment's anonymity says.
+    """Comments and open answers of submitted respondents, signed as the privacy service says.
 
-    Pseudonyms follow every respondent's creation order, as in the exports, so R007 in the
-    report is R007 in the spreadsheet.
-    """
+    Anonymous: no per-person label, so comments cannot be gathered into one person's; within a
+    question they are in the order of their text, not of the people who wrote them."""
     people = session.exec(
         select(Respondent)
         .where(Respondent.assessment_id == assessment.id)
         .order_by(col(Respondent.created_at), col(Respondent.id))
     ).all()
-    anonymous = assessment.anonymity is Anonymity.ANONYMOUS
-    authors = {
-        p.id: pseudonym(position) if anonymous else (p.name or pseudonym(position))
-        for position, p in enumerate(people, start=1)
-    }
-    submitted = {p.id: p for p in people if p.submitted_at is not None}
-    if not submitted:
+    submitted = [p for p in people if p.submitted_at is not None]
+    if not submitted or privacy.results_withheld(assessment, len(submitted)):
         return ()
+    signed = privacy.comment_attributions(assessment, submitted)
     questionnaire = assessments.questionnaire_of(assessment)
     open_questions = {q.id for q in questionnaire.questions if q.type is QuestionType.TEXT}
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
@@ -94,20 +88,20 @@ def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
         .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
         .where(Respondent.assessment_id == assessment.id, col(Respondent.submitted_at).is_not(None), carries_text)
     ).all()
-    found: list[tuple[int, str, str, str, Respondent]] = []
+    found: list[tuple[int, str, str, str, privacy.Attribution]] = []
     for respondent_id, question_id, value, comment in rows:
-        person = submitted[respondent_id]
         texts = []
         if question_id in open_questions and isinstance(value, str) and value.strip():
             texts.append(value.strip())
         if comment and comment.strip():
             texts.append(comment.strip())
         position = order.get(question_id, len(order))
-        found.extend((position, authors[person.id], text, question_id, person) for text in texts)
-    found.sort(key=lambda item: (item[0], item[1]))
+        who = signed[respondent_id]
+        found.extend((position, who.author, text, question_id, who) for text in texts)
+    found.sort(key=lambda item: (item[0], item[1], item[2]))
     return tuple(
-        Comment(question_id, author, person.role, person.function, text)
-        for _, author, text, question_id, person in found
+        Comment(question_id, who.author, who.role or "", who.function or "", text)
+        for _, _, text, question_id, who in found
     )
 
 

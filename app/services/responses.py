@@ -25,7 +25,7 @@ from app.observability.metrics import ANSWERS_SAVED, count_answers_saved
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import AnswerError, validate_answer, visibility
 from app.security import digest, new_link_token
-from app.services import assessments, audit, questionnaires, webhooks
+from app.services import assessments, audit, privacy, questionnaires, webhooks
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound, TooLarge
 
@@ -93,8 +93,9 @@ def invite(
             email=person.email,
             token_hash=token_hash,
         )
-        session.add(respondent)
         created.append((respondent, token))
+    privacy.assign_pseudonyms(session, assessment.id, [respondent for respondent, _ in created])
+    session.add_all([respondent for respondent, _ in created])
     session.flush()
     audit.record(
         session,
@@ -133,9 +134,23 @@ def progress_from(questionnaire: Questionnaire, values: Mapping[str, Any], visib
     )
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A respondent as the respondents listing shows them (identity and progress, never answers).
+
+    In an anonymous assessment its times are to the day, and a submitted respondent's progress is
+    left out: how many questions someone answered would join them to their row in the exports."""
+
+    respondent: Respondent
+    created_at: datetime
+    started_at: datetime | None
+    submitted_at: datetime | None
+    progress: Progress | None
+
+
 def list_page(
     session: Session, principal: Principal, assessment_id: str, limit: int, offset: int
-) -> tuple[list[tuple[Respondent, Progress]], int]:
+) -> tuple[list[Listed], int]:
     assessment = assessments.get(session, principal, assessment_id)
     questionnaire = assessments.questionnaire_of(assessment)
     where = Respondent.assessment_id == assessment.id
@@ -148,7 +163,23 @@ def list_page(
         .offset(offset)
     ).all()
     stored = answers_of(session, [r.id for r in rows])
-    return [(r, progress_of(questionnaire, {q: a.value for q, a in stored[r.id].items()})) for r in rows], total
+    listed = []
+    for r in rows:
+        progress = None
+        if privacy.progress_shown(assessment, r):
+            progress = progress_of(questionnaire, {q: a.value for q, a in stored[r.id].items()})
+        created_at = privacy.coarse_time(assessment, r.created_at)
+        assert created_at is not None
+        listed.append(
+            Listed(
+                r,
+                created_at,
+                privacy.coarse_time(assessment, r.started_at),
+                privacy.coarse_time(assessment, r.submitted_at),
+                progress,
+            )
+        )
+    return listed, total
 
 
 @dataclass
@@ -500,13 +531,7 @@ def submit(session: Session, context: RespondentContext, actor: str | None = Non
         session,
         respondent.workspace_id,
         "response.submitted",
-        {
-            "assessment_id": respondent.assessment_id,
-            "respondent_id": respondent.id,
-            "role": respondent.role,
-            "function": respondent.function,
-            "submitted_at": respondent.submitted_at,
-        },
+        privacy.submitted_payload(context.assessment, respondent),
     )
     return respondent
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent
+from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
 from app.presentation.results import Previous
 from app.scoring.answers import Respondent as ScoredRespondent
 from app.scoring.benchmark import (
@@ -22,9 +22,8 @@ from app.scoring.benchmark import (
 )
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
-from app.scoring.privacy import effective_min_group_size
 from app.scoring.result import AssessmentResult
-from app.services import assessments, organizations
+from app.services import assessments, organizations, privacy
 from app.services.accounts import Principal
 
 _CACHE_SIZE = 256
@@ -67,7 +66,7 @@ def _fingerprint(session: Session, assessment: Assessment, include_in_progress: 
         assessment.id,
         assessment.questionnaire_hash,
         assessment.target_level,
-        assessment.min_group_size,
+        privacy.effective_min_group_size(assessment),
         assessment.anonymity,
         include_in_progress,
         tuple(answers),
@@ -87,21 +86,14 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
         assessments.questionnaire_of(assessment),
         _respondents(session, assessment, include_in_progress),
         target_level=assessment.target_level,
-        min_group_size=min_group_size_of(assessment),
-        anonymous=assessment.anonymity is Anonymity.ANONYMOUS,
+        min_group_size=privacy.effective_min_group_size(assessment),
+        anonymous=privacy.is_anonymous(assessment),
     )
     with _lock:
         _cache[key] = result
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return result
-
-
-def min_group_size_of(assessment: Assessment) -> int:
-    """The smallest group the assessment's outputs describe (see `app.scoring.privacy`)."""
-    return effective_min_group_size(
-        anonymous=assessment.anonymity is Anonymity.ANONYMOUS, min_group_size=assessment.min_group_size
-    )
 
 
 def results(

@@ -236,7 +236,7 @@ def test_unauthenticated_is_401(client: TestClient) -> None:
 
 def test_events_are_delivered_signed(client: TestClient, tenant: Tenant, receiver: Receiver) -> None:
     hook = create_webhook(tenant, receiver.url)
-    assessment = tenant.open_assessment()
+    assessment = tenant.open_assessment(anonymity="named")  # anonymous payloads: tests/api/test_anonymity_promise.py
     respondent_id = push_response(client, tenant, assessment["id"])
     assert tenant.post(f"/assessments/{assessment['id']}/close").status_code == 200
 

@@ -71,11 +71,16 @@ def test_refusals_exit_2_and_write_nothing(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"questionnaire": "pulse", "respondents": [{"id": "x", "answers": {"nope": 3}}]}')
     cases.append((["report", "--answers", str(broken), "-o", str(output)], "nope"))
+    small = ["report", "--answers", str(answers), "-o", str(output), "--min-group-size", "2"]
+    cases.append((small, "an anonymous report needs at least 3"))
     for arguments, message in cases:
         outcome = runner.invoke(cli, arguments)
         assert outcome.exit_code == 2, arguments
         assert message in outcome.output, (arguments, outcome.output)
     assert not output.exists()
+    named = runner.invoke(cli, [*small, "--named"])  # named: the consultant's own choice of group size
+    assert named.exit_code == 0, named.output
+    assert output.exists()
 
 
 def test_report_of_a_stored_assessment(tenant: Tenant, tmp_path: Path) -> None:

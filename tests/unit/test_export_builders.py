@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 
 from app.db.tables import Anonymity, Answer, Assessment, Respondent
-from app.presentation.results import pseudonym
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import Respondent as ScoredRespondent
 from app.scoring.engine import score_assessment
@@ -57,10 +56,6 @@ def test_cells_keep_numbers_and_neutralize_text() -> None:
     assert cell(MOMENT) == "2026-11-22T09:30:00Z"
 
 
-def test_pseudonyms() -> None:
-    assert [pseudonym(n) for n in (1, 2, 42, 999, 1000)] == ["R001", "R002", "R042", "R999", "R1000"]
-
-
 def _assessment(mini: Questionnaire, title: str, anonymity: Anonymity) -> Assessment:
     return Assessment(
         id="0123abcd-0000-4000-8000-000000000000",
@@ -101,10 +96,11 @@ def _export(mini: Questionnaire, anonymity: Anonymity, title: str = "Pulse — G
 
 
 def test_document_scores_each_answer_and_pseudonymizes(mini: Questionnaire) -> None:
+    # Anonymous with one submitter, below the minimum group size: progress only.
     document = _export(mini, Anonymity.ANONYMOUS).document
-    ann, bob = document.respondents
-    assert (ann.id, ann.name, ann.email, ann.status) == ("R001", None, None, "submitted")
-    assert (bob.id, bob.name, bob.email, bob.status) == ("R002", None, None, "invited")
+    assert document.withheld and document.respondents == [] and document.result is None
+    assert (document.progress.invited, document.progress.submitted) == (2, 1)
+    ann = _export(mini, Anonymity.NAMED).document.respondents[0]
     scores = {a.question_id: a.score for a in ann.answers}
     # questionnaire order; l1 level 4 -> 75, checklist 3 of 4 weight -> 75; specials, text, outcomes unscored
     assert list(scores) == ["l1", "l3", "a1", "t1", "o-nps"]

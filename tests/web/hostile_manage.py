@@ -97,6 +97,8 @@ CONTEXTS: dict[str, dict[str, object]] = {
             "anonymous": {"count": [HOSTILE], "role": [HOSTILE], "function": [HOSTILE]},
         },
         "max_invites": 1000,
+        "settings_values": {"anonymity": HOSTILE, "min_group_size": HOSTILE},
+        "settings_errors": {"form": [HOSTILE], "min_group_size": [HOSTILE], HOSTILE: [HOSTILE]},
     },
     "web/consultant/assessment_close.html": {
         "viewer": VIEWER,

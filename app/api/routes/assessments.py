@@ -132,22 +132,23 @@ def invite_respondents(
 def list_respondents(
     assessment_id: str, session: SessionDep, principal: PrincipalDep, paging: PagingDep
 ) -> Page[RespondentPublic]:
-    """Respondents with their progress (never their links)."""
+    """Respondents with their progress (never their links). In an anonymous assessment times are to the day
+    and a submitted respondent's progress is null, so nothing here joins a person to their exported answers."""
     rows, total = responses.list_page(session, principal, assessment_id, paging.limit, paging.offset)
     items = [
         RespondentPublic(
-            id=r.id,
-            role=r.role,
-            function=r.function,
-            name=r.name,
-            email=r.email,
-            created_at=r.created_at,
-            started_at=r.started_at,
-            submitted_at=r.submitted_at,
-            status=_status(r),
-            progress=ProgressPublic.of(progress),
+            id=row.respondent.id,
+            role=row.respondent.role,
+            function=row.respondent.function,
+            name=row.respondent.name,
+            email=row.respondent.email,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            submitted_at=row.submitted_at,
+            status=_status(row.respondent),
+            progress=ProgressPublic.of(row.progress) if row.progress is not None else None,
         )
-        for r, progress in rows
+        for row in rows
     ]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 

@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.api.deps import SessionDep
-from app.api.schemas import AssessmentCreate, InviteeIn, OrganizationCreate
+from app.api.schemas import AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate
 from app.db.tables import Anonymity, Assessment, AssessmentStatus, Respondent
 from app.questionnaire.models import Questionnaire
-from app.services import assessments, organizations, questionnaires, responses
+from app.services import assessments, organizations, privacy, questionnaires, responses
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.exports import neutralize
 from app.services.responses import Invitee
@@ -348,6 +348,8 @@ def _assessment_page(
     page: int = 1,
     invite_values: dict[str, dict[str, str]] | None = None,
     invite_errors: dict[str, Errors] | None = None,
+    settings_values: dict[str, str] | None = None,
+    settings_errors: Errors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     assessment = assessments.get(session, viewer.principal, assessment_id)
@@ -361,13 +363,13 @@ def _assessment_page(
     invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
     respondents = [
         {
-            "role": roles.get(r.role, r.role),
-            "function": functions.get(r.function, r.function),
-            "name": r.name or "",
-            "status": _respondent_status(r),
-            "percent": 100 if r.submitted_at else round(progress.share * 100),
+            "role": roles.get(row.respondent.role, row.respondent.role),
+            "function": functions.get(row.respondent.function, row.respondent.function),
+            "name": row.respondent.name or "",
+            "status": _respondent_status(row.respondent),
+            "percent": round(row.progress.share * 100) if row.progress is not None else 100,
         }
-        for r, progress in rows
+        for row in rows
     ]
     return render(
         request,
@@ -388,10 +390,13 @@ def _assessment_page(
             "closes": when(assessment.closes_at) or "When it is closed",
             "closed": when(assessment.closed_at),
             "anonymity": assessment.anonymity.value,
-            "min_group_size": assessment.min_group_size,
+            "min_group_size": privacy.effective_min_group_size(assessment),
             "show_personal_result": assessment.show_personal_result,
             "created": when(assessment.created_at),
         },
+        settings_values=settings_values
+        or {"anonymity": assessment.anonymity.value, "min_group_size": str(assessment.min_group_size)},
+        settings_errors=settings_errors or {},
         respondents=respondents,
         totals={
             "invited": invited,
@@ -417,6 +422,35 @@ def assessment_page(
     request: Request, session: SessionDep, viewer: ViewerDep, assessment_id: str, page: int = 1
 ) -> HTMLResponse:
     return _assessment_page(request, session, viewer, assessment_id, page=page)
+
+
+@router.post("/assessments/{assessment_id}/privacy", response_model=None)
+def change_privacy(
+    request: Request,
+    session: SessionDep,
+    viewer: PostingViewerDep,
+    assessment_id: str,
+    anonymity: Annotated[str, Form()] = "",
+    min_group_size: Annotated[str, Form()] = "",
+) -> Response:
+    """The anonymity and minimum group size; once people have answered they may only become stricter (409)."""
+    values = {"anonymity": anonymity, "min_group_size": min_group_size}
+    status, errors = 422, None
+    try:
+        changes = AssessmentUpdate(anonymity=anonymity or None, min_group_size=min_group_size.strip() or None)
+        assessments.update(session, viewer.principal, assessment_id, changes.model_dump(exclude_none=True))
+    except ValidationError as exc:
+        errors = errors_of(exc)
+    except InvalidInput as exc:
+        errors = problems_of(exc, "min_group_size")
+    except Conflict as exc:
+        status, errors = 409, {"form": [f"{exc.message[0].upper()}{exc.message[1:]}."]}
+    if errors is not None:  # the service refused before changing anything
+        return _assessment_page(
+            request, session, viewer, assessment_id, settings_values=values, settings_errors=errors, status=status
+        )
+    session.commit()
+    return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
 @router.post("/assessments/{assessment_id}/open")
