@@ -65,6 +65,12 @@ class Tenant:
         assert self.post(f"/assessments/{assessment['id']}/open").status_code == 200
         return assessment
 
+    def respond(self, assessment_id: str, role: str, function: str, answers: dict[str, Any]) -> None:
+        """Record one submitted response (the offline import path) from a (role, function) person."""
+        body = {"role": role, "function": function, "answers": answers}
+        response = self.post(f"/assessments/{assessment_id}/responses", body)
+        assert response.status_code == 201, response.text
+
     def invite(self, assessment_id: str, *people: tuple[str, str]) -> list[str]:
         """Invite (role, function) people; returns their link tokens."""
         body = {"respondents": [{"role": r, "function": f} for r, f in people]}

@@ -10,7 +10,6 @@ arithmetic for random group structures; these check that every door shows the co
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,20 +17,14 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import Tenant, pulse_answers
 
 
-def push(tenant: Tenant, assessment_id: str, role: str, function: str, answers: dict[str, Any]) -> None:
-    body = {"role": role, "function": function, "answers": answers}
-    response = tenant.post(f"/assessments/{assessment_id}/responses", body)
-    assert response.status_code == 201, response.text
-
-
 def test_the_overall_figure_minus_the_shown_groups_never_gives_a_lone_executive(
     client: TestClient, tenant: Tenant
 ) -> None:
     # The review's case: 1 executive (level 5 everywhere: 100) and 3 front line (level 1: 0).
     assessment = tenant.open_assessment()
-    push(tenant, assessment["id"], "executive", "sales", pulse_answers(client, tenant, 5))
+    tenant.respond(assessment["id"], "executive", "sales", pulse_answers(client, tenant, 5))
     for _ in range(3):
-        push(tenant, assessment["id"], "frontline", "service", pulse_answers(client, tenant, 1))
+        tenant.respond(assessment["id"], "frontline", "service", pulse_answers(client, tenant, 1))
     result = tenant.get(f"/assessments/{assessment['id']}/results").json()
     # overall is shown: 4 people, (100 + 3 x 0) / 4 = 25 per dimension
     assert all(d["score"] == pytest.approx(25.0) for d in result["dimensions"])
@@ -49,7 +42,7 @@ def test_an_anonymous_assessment_below_the_minimum_shows_only_progress(client: T
     for assessment, level in ((earlier, 2), (later, 4)):
         assert tenant.post(f"/assessments/{assessment['id']}/open").status_code == 200
         for _ in range(2):  # two submitters: fewer than the minimum of 3
-            push(tenant, assessment["id"], "executive", "sales", pulse_answers(client, tenant, level))
+            tenant.respond(assessment["id"], "executive", "sales", pulse_answers(client, tenant, level))
     result = tenant.get(f"/assessments/{later['id']}/results").json()
     assert result["disclosure"]["withheld"] is True and result["respondents"] == 2
     assert result["overall"]["index"] is None and all(d["score"] is None for d in result["dimensions"])
@@ -67,7 +60,7 @@ def test_an_anonymous_assessment_below_the_minimum_shows_only_progress(client: T
 def test_answers_in_progress_of_fewer_than_the_minimum_are_left_out(client: TestClient, tenant: Tenant) -> None:
     assessment = tenant.open_assessment()
     for _ in range(3):
-        push(tenant, assessment["id"], "manager", "sales", pulse_answers(client, tenant, 3))
+        tenant.respond(assessment["id"], "manager", "sales", pulse_answers(client, tenant, 3))
     (token,) = tenant.invite(assessment["id"], ("manager", "sales"))
     saved = client.put(f"/api/v1/respond/{token}/answers", json={"answers": {"strategy-plan": 5}})
     assert saved.status_code == 200, saved.text
@@ -81,12 +74,12 @@ def test_answers_in_progress_of_fewer_than_the_minimum_are_left_out(client: Test
 
 def test_a_benchmark_filter_that_sets_one_peer_apart_is_refused(client: TestClient, tenant: Tenant) -> None:
     mine = tenant.open_assessment(name="Me Inc", anonymity="named", min_group_size=1)
-    push(tenant, mine["id"], "executive", "sales", pulse_answers(client, tenant, 3))
+    tenant.respond(mine["id"], "executive", "sales", pulse_answers(client, tenant, 3))
     for i, industry in enumerate(["retail"] * 5 + ["banking"]):
         peer = tenant.open_assessment(
             name=f"Peer {i}", organization={"industry": industry}, anonymity="named", min_group_size=1
         )
-        push(tenant, peer["id"], "executive", "sales", pulse_answers(client, tenant, 1 + i % 5))
+        tenant.respond(peer["id"], "executive", "sales", pulse_answers(client, tenant, 1 + i % 5))
         assert tenant.post(f"/assessments/{peer['id']}/close").status_code == 200
     everyone = tenant.get(f"/assessments/{mine['id']}/benchmark").json()
     assert everyone["available"] is True and everyone["peers"] == 6

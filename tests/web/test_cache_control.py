@@ -44,6 +44,9 @@ def test_every_respondent_route_answers_no_store(client: TestClient, tenant: Ten
 
 def test_results_exports_and_reports_answer_no_store(client: TestClient, tenant: Tenant) -> None:
     assessment = tenant.open_assessment()
+    # Three submitted people: fewer would withhold the results and refuse the report.
+    for _ in range(3):
+        tenant.respond(assessment["id"], "manager", "sales", pulse_answers(client, tenant))
     for path in (
         f"/assessments/{assessment['id']}",
         f"/assessments/{assessment['id']}/results",
