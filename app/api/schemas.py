@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, model_validator
@@ -33,6 +33,10 @@ def _rfc3339_text(value: Any) -> Any:
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
 DATE_RANGE = f"a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+# As moments: from the first day's start to the last day's end (where a form's last day closes).
+EARLIEST_MOMENT = datetime.combine(EARLIEST_DATE, time(0), tzinfo=UTC)
+LATEST_MOMENT = datetime.combine(LATEST_DATE + timedelta(days=1), time(0), tzinfo=UTC)
+MOMENT_RANGE = "a date and time from 1970-01-01T00:00:00Z to 3000-01-01T00:00:00Z"
 
 
 def date_in_range(day: date) -> bool:
@@ -48,8 +52,8 @@ def _aware(value: datetime | None) -> datetime | None:
         in_utc = value.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last year a datetime holds
         in_utc = None
-    if in_utc is None or not date_in_range(in_utc.date()):
-        raise ValueError(f"give {DATE_RANGE} (in UTC)")
+    if in_utc is None or not EARLIEST_MOMENT <= in_utc <= LATEST_MOMENT:
+        raise ValueError(f"give {MOMENT_RANGE}")
     return value
 
 
