@@ -40,11 +40,11 @@ def _walk(value: Any, location: tuple[str | int, ...], errors: list[dict[str, An
         for index, item in enumerate(value):
             _walk(item, (*location, index), errors)
     elif isinstance(value, dict):
-        for key, item in value.items():
+        for position, (key, item) in enumerate(value.items(), start=1):
             problem = text_problem(key) if isinstance(key, str) else None
             if problem is not None:
                 # The key itself cannot be quoted: it is what cannot be printed. Its position can.
-                errors.append(_error((*location, f"<key {len(errors) + 1}>"), f"a field name: {problem}"))
+                errors.append(_error((*location, f"<key {position}>"), f"a field name: {problem}"))
                 continue
             _walk(item, (*location, key), errors)
 

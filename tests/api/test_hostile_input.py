@@ -129,6 +129,7 @@ def test_bad_text_in_an_answer_or_comment_is_refused_and_nothing_is_stored(
 def test_a_question_id_that_is_bad_text_is_refused(client: TestClient, survey: dict[str, Any], bad: str) -> None:
     response = raw_json(client, "PUT", f"/api/v1/respond/{survey['token']}/answers", {"answers": {bad: 3}})
     assert response.status_code == 422, response.text
+    assert problem_fields(response) == ["body.answers.<key 1>"]
     assert stored_answers(survey["respondent_ids"][1]) == {}
     # The refusal itself is valid JSON in UTF-8 even though what it refuses is not.
     assert response.content.decode("utf-8")
