@@ -36,7 +36,7 @@ DATE_RANGE = f"a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat
 # As moments: from the first day's start to the last day's end (where a form's last day closes).
 EARLIEST_MOMENT = datetime.combine(EARLIEST_DATE, time(0), tzinfo=UTC)
 LATEST_MOMENT = datetime.combine(LATEST_DATE + timedelta(days=1), time(0), tzinfo=UTC)
-MOMENT_RANGE = "a date and time from 1970-01-01T00:00:00Z to 3000-01-01T00:00:00Z"
+MOMENT_RANGE = f"a date and time from {EARLIEST_MOMENT:%Y-%m-%dT%H:%M:%SZ} to {LATEST_MOMENT:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def date_in_range(day: date) -> bool:
