@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.observability.logs import current_request_id
 from app.services.errors import ServiceError
+from app.text import repaired_deep
 
 log = logging.getLogger("centricity.api")
 _HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
@@ -63,7 +64,8 @@ def render_html_errors_with(renderer: HtmlRenderer) -> None:
 
 
 def error_response(status: int, name: str, message: str, problems: Any = None, headers: Any = None) -> JSONResponse:
-    body = {"error": name, "detail": {"message": message, "problems": problems or []}}
+    # Messages can quote what was sent: repaired, so a refused value cannot break its own refusal.
+    body = repaired_deep({"error": name, "detail": {"message": message, "problems": problems or []}})
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 

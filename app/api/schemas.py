@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 
 from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, ApiKeyScope, AssessmentStatus
 from app.services.responses import Progress
+from app.text import MULTILINE, ONE_LINE, CleanLine
 
 T = TypeVar("T")
 
@@ -36,15 +37,39 @@ def _rfc3339_text(value: Any) -> Any:
     raise ValueError(_TIME_ZONE_NEEDED)
 
 
+# The dates an assessment can have, API and pages alike: far enough inside datetime's years 1-9999
+# that no time-zone offset or added day runs past them.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+DATE_RANGE = f"a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+# As moments: from the first day's start to the last day's end (where a form's last day closes).
+EARLIEST_MOMENT = datetime.combine(EARLIEST_DATE, time(0), tzinfo=UTC)
+LATEST_MOMENT = datetime.combine(LATEST_DATE + timedelta(days=1), time(0), tzinfo=UTC)
+MOMENT_RANGE = f"a date and time from {EARLIEST_MOMENT:%Y-%m-%dT%H:%M:%SZ} to {LATEST_MOMENT:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def date_in_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
 def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return value
+    if value.tzinfo is None:
         raise ValueError(_TIME_ZONE_NEEDED)
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last year a datetime holds
+        in_utc = None
+    if in_utc is None or not EARLIEST_MOMENT <= in_utc <= LATEST_MOMENT:
+        raise ValueError(f"give {MOMENT_RANGE}")
     return value
 
 
 AwareDatetime = Annotated[datetime | None, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
-Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
-ShortText = Annotated[str | None, Field(default=None, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), ONE_LINE]
+ShortText = Annotated[str | None, Field(default=None, max_length=100), ONE_LINE]
+Comment = Annotated[str | None, Field(max_length=2000), MULTILINE]
 
 
 class _In(BaseModel):
@@ -111,7 +136,7 @@ class QuestionnaireSummary(BaseModel):
 class OrganizationCreate(_In):
     name: Name
     industry: ShortText = None
-    size_band: Annotated[str | None, Field(default=None, max_length=40)] = None
+    size_band: Annotated[str | None, Field(default=None, max_length=40), ONE_LINE] = None
     region: ShortText = None
 
 
@@ -119,7 +144,7 @@ class OrganizationUpdate(_Update):
     _not_null = ("name",)
     name: Name | None = None
     industry: ShortText = None
-    size_band: Annotated[str | None, Field(default=None, max_length=40)] = None
+    size_band: Annotated[str | None, Field(default=None, max_length=40), ONE_LINE] = None
     region: ShortText = None
 
 
@@ -139,9 +164,9 @@ class OrganizationPublic(BaseModel):
 
 
 class AssessmentCreate(_In):
-    organization_id: str = Field(max_length=36)
-    questionnaire_id: str = Field(max_length=80, examples=["customer-centricity"])
-    title: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    organization_id: Annotated[str, Field(max_length=36), ONE_LINE]
+    questionnaire_id: Annotated[str, Field(max_length=80, examples=["customer-centricity"]), ONE_LINE]
+    title: Annotated[str | None, Field(default=None, max_length=NAME_MAX), ONE_LINE] = None
     target_level: int | None = Field(default=None, ge=1, le=5, description="Default: the questionnaire's.")
     opens_at: AwareDatetime = None
     closes_at: AwareDatetime = None
@@ -186,9 +211,9 @@ class AssessmentPublic(BaseModel):
 
 
 class InviteeIn(_In):
-    role: str = Field(max_length=80)
-    function: str = Field(max_length=80)
-    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    role: Annotated[str, Field(max_length=80), ONE_LINE]
+    function: Annotated[str, Field(max_length=80), ONE_LINE]
+    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX), ONE_LINE] = None
     email: Annotated[EmailStr | None, Field(default=None, max_length=EMAIL_MAX)] = None
 
 
@@ -248,17 +273,17 @@ AnswerValue = Annotated[
 
 
 class AnswersIn(_In):
-    answers: dict[str, AnswerValue] = Field(default_factory=dict, max_length=500)
-    comments: dict[str, Annotated[str | None, Field(max_length=2000)]] = Field(default_factory=dict, max_length=500)
+    answers: dict[CleanLine, AnswerValue] = Field(default_factory=dict, max_length=500)
+    comments: dict[CleanLine, Comment] = Field(default_factory=dict, max_length=500)
 
 
 class ResponsePush(_In):
-    role: str = Field(max_length=80)
-    function: str = Field(max_length=80)
-    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX)] = None
+    role: Annotated[str, Field(max_length=80), ONE_LINE]
+    function: Annotated[str, Field(max_length=80), ONE_LINE]
+    name: Annotated[str | None, Field(default=None, max_length=NAME_MAX), ONE_LINE] = None
     email: Annotated[EmailStr | None, Field(default=None, max_length=EMAIL_MAX)] = None
-    answers: dict[str, AnswerValue] = Field(max_length=500)
-    comments: dict[str, Annotated[str | None, Field(max_length=2000)]] = Field(default_factory=dict, max_length=500)
+    answers: dict[CleanLine, AnswerValue] = Field(max_length=500)
+    comments: dict[CleanLine, Comment] = Field(default_factory=dict, max_length=500)
 
 
 class PushedResponse(BaseModel):
@@ -362,6 +387,7 @@ class BrandingUpdate(_In):
             description="Shown on the report cover and running header; null uses the workspace's name.",
             examples=["Acme Consulting"],
         ),
+        ONE_LINE,
     ] = None
     accent_color: Annotated[
         str | None,
@@ -372,6 +398,7 @@ class BrandingUpdate(_In):
             "Null uses the report's default colour.",
             examples=["#1f5fbf"],
         ),
+        ONE_LINE,
     ] = None
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.text import text_problem
+
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 
@@ -142,6 +144,9 @@ def _to_data(node: Node, path: Path, lines: dict[Path, int], problems: list[Sour
                 continue
             key = str(key_node.value)
             child = (*path, key)
+            if (problem := text_problem(key)) is not None:
+                problems.append(SourceProblem(key_line, path, f"a key: {problem}"))
+                continue
             if key in mapping:
                 problems.append(SourceProblem(key_line, child, f"duplicate key '{key}'"))
                 continue
@@ -155,4 +160,9 @@ def _to_data(node: Node, path: Path, lines: dict[Path, int], problems: list[Sour
     if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
         # YAML 1.1 reads yes/no/on/off as booleans; authors mean the words (the answer "yes").
         return node.value
-    return loader.construct_object(node)
+    value = loader.construct_object(node)
+    # The reader refuses raw control characters; escapes ("\0", "\ud800") still make them.
+    if isinstance(value, str) and (problem := text_problem(value, multiline=True)) is not None:
+        problems.append(SourceProblem(node.start_mark.line + 1, path, problem))
+        return None
+    return value

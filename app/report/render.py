@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from app.settings import PROJECT_ROOT
+from app.text import printable
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 ALLOWED_LOGO_TYPES = ("image/png", "image/jpeg")
@@ -49,6 +50,7 @@ def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,  # every template, whatever its extension (report.css is included too)
+        finalize=printable,  # no stored text can make the report fail, whatever an older version let in
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -23,9 +23,15 @@ from app.questionnaire.models import (
     QuestionType,
 )
 from app.questionnaire.normalized import TEXT_MAX_LENGTH, outcome_bounds
+from app.text import first_text_problem, text_problem
 
 SPECIAL_ANSWERS = (DONT_KNOW, NOT_APPLICABLE)
-MAX_RATINGS = 1_000_000
+# Raw customer ratings in one answer: more belong in several pushed responses, or in the reported figure.
+MAX_RATINGS = 10_000
+# The largest number a number or outcome answer may be (either sign): any real count or amount fits,
+# and every such value converts to a float exactly enough for scoring, exports and the report.
+MAX_NUMBER = 10**15
+QUOTED_MAX = 80
 
 AnswerValue = Any  # int | float | str | list[str] | list[int], already validated
 
@@ -52,12 +58,28 @@ class Respondent:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # abs() first: math.isfinite converts to float, which a 400-digit integer overflows.
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) <= MAX_NUMBER
+        and math.isfinite(value)
+    )
+
+
+def _quoted(value: object) -> str:
+    """A refused value as an error message quotes it: its repr (ASCII-safe for any string), kept short."""
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        return "a number too large"
+    text = repr(value)
+    return text if len(text) <= QUOTED_MAX else text[: QUOTED_MAX - 3] + "..."
 
 
 def validate_answer(question: Question, questionnaire: Questionnaire, value: object) -> AnswerValue:
     """Return the answer in its normal form, or raise `AnswerError` saying what is accepted."""
     qid = question.id
+    if question.type is not QuestionType.TEXT and (problem := first_text_problem(value, multiline=False)):
+        raise AnswerError(qid, problem)
     if value == DONT_KNOW:
         if not question.allow_dont_know:
             raise AnswerError(qid, "'don't know' is not offered for this question")
@@ -69,17 +91,19 @@ def validate_answer(question: Question, questionnaire: Questionnaire, value: obj
     kind = question.type
     if kind is QuestionType.MATURITY:
         if not isinstance(value, int) or isinstance(value, bool) or value not in LEVEL_NUMBERS:
-            raise AnswerError(qid, f"expected a level from 1 to 5, got {value!r}")
+            raise AnswerError(qid, f"expected a level from 1 to 5, got {_quoted(value)}")
         return value
     if kind.uses_options:
         allowed = [o.value for o in options_of(question, questionnaire)]
         if isinstance(value, bool) or value not in allowed:
-            raise AnswerError(qid, f"expected one of {', '.join(map(str, allowed))}; got {value!r}")
+            raise AnswerError(qid, f"expected one of {', '.join(map(str, allowed))}; got {_quoted(value)}")
         return value
     if kind is QuestionType.CHECKLIST:
         items = [item.id for item in question.items or []]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise AnswerError(qid, f"expected a list of the items in place (from {', '.join(items)}); got {value!r}")
+            raise AnswerError(
+                qid, f"expected a list of the items in place (from {', '.join(items)}); got {_quoted(value)}"
+            )
         unknown = [v for v in value if v not in items]
         if unknown:
             raise AnswerError(qid, f"unknown checklist item(s) {', '.join(unknown)} (items: {', '.join(items)})")
@@ -92,16 +116,20 @@ def validate_answer(question: Question, questionnaire: Questionnaire, value: obj
         return value
     if kind is QuestionType.TEXT:
         if not isinstance(value, str):
-            raise AnswerError(qid, f"expected text, got {value!r}")
+            raise AnswerError(qid, f"expected text, got {_quoted(value)}")
         if len(value) > TEXT_MAX_LENGTH:
             raise AnswerError(qid, f"text is {len(value)} characters; the limit is {TEXT_MAX_LENGTH}")
+        if (problem := text_problem(value, multiline=True)) is not None:
+            raise AnswerError(qid, problem)
         return value
     return _validate_outcome(question, value)
 
 
 def _check_range(qid: str, value: object, low: float | None, high: float | None, what: str) -> None:
     if not _is_number(value):
-        raise AnswerError(qid, f"expected {what}, got {value!r}")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise AnswerError(qid, f"expected {what} from -{MAX_NUMBER:.0e} to {MAX_NUMBER:.0e} (finite)")
+        raise AnswerError(qid, f"expected {what}, got {_quoted(value)}")
     assert isinstance(value, int | float)
     if low is not None and value < low:
         raise AnswerError(qid, f"{value:g} is below the minimum {low:g}")
@@ -119,10 +147,17 @@ def _validate_outcome(question: Question, value: object) -> AnswerValue:
         if not value:
             raise AnswerError(qid, "the list of ratings is empty")
         if len(value) > MAX_RATINGS:
-            raise AnswerError(qid, f"{len(value):,} ratings; the limit is {MAX_RATINGS:,}")
+            raise AnswerError(
+                qid,
+                f"{len(value):,} ratings in one answer; the limit is {MAX_RATINGS:,}. Send more as several "
+                "responses (POST /assessments/{id}/responses, one batch of ratings each), or give the "
+                "organization's reported figure instead",
+            )
         for rating in value:
             if not isinstance(rating, int) or isinstance(rating, bool) or not low <= rating <= high:
-                raise AnswerError(qid, f"every rating must be a whole number from {low} to {high}; got {rating!r}")
+                raise AnswerError(
+                    qid, f"every rating must be a whole number from {low} to {high}; got {_quoted(rating)}"
+                )
         return value
     if bounds["accepts"] == "ratings":
         raise AnswerError(qid, "this question takes a list of raw customer ratings, not a single figure")

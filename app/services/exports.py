@@ -42,6 +42,7 @@ from app.scoring.answers import scorer_for
 from app.scoring.result import AssessmentResult
 from app.services import assessments, privacy, responses, results
 from app.services.accounts import Principal
+from app.text import repaired, repaired_deep
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -257,14 +258,20 @@ def _iso(moment: datetime) -> str:
 
 
 def cell(value: Any) -> Cell:
-    """A value as a spreadsheet cell: numbers stay numbers, everything else becomes neutralized text."""
+    """A value as a spreadsheet cell: numbers stay numbers, everything else becomes neutralized text
+    (repaired, so a value stored before the input checks cannot break the file)."""
     if value is None or isinstance(value, bool | int | float):
         return value  # a number is never a formula, and "-5" must stay the number -5
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, str):
-        return neutralize(value)
-    return neutralize(json.dumps(value, ensure_ascii=False))
+        return neutralize(repaired(value))
+    return neutralize(repaired(json.dumps(value, ensure_ascii=False)))
+
+
+def to_json(data: ExportData) -> Any:
+    """The export as JSON data, every text repaired (see `cell`)."""
+    return repaired_deep(data.document.model_dump(mode="json"))
 
 
 def answer_rows(data: ExportData) -> Iterator[list[Cell]]:
@@ -304,7 +311,7 @@ def to_csv(data: ExportData) -> bytes:
 
 def _xlsx_value(value: Cell) -> Cell:
     # The XML of the file cannot hold most control characters: openpyxl refuses them.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return ILLEGAL_CHARACTERS_RE.sub("", repaired(value)) if isinstance(value, str) else value
 
 
 def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterator[Sequence[Cell]]) -> None:

@@ -28,6 +28,7 @@ from app.security import digest, new_link_token
 from app.services import assessments, audit, privacy, questionnaires, webhooks
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound, TooLarge
+from app.text import text_problem
 
 MAX_INVITES_PER_CALL = 1000
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -451,6 +452,8 @@ def save_to_link(
             problems.append({"question": question_id, "message": "this question takes no comment"})
         elif comment is not None and len(comment) > COMMENT_MAX:
             problems.append({"question": question_id, "message": f"the comment is over {COMMENT_MAX} characters"})
+        elif comment is not None and (problem := text_problem(comment, multiline=True)) is not None:
+            problems.append({"question": question_id, "message": f"the comment: {problem}"})
         elif question_id not in merged and comment:
             problems.append({"question": question_id, "message": "a comment needs an answer to go with it"})
     visible = visibility(questionnaire, merged)

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from app.settings import PROJECT_ROOT
+from app.text import printable
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -20,6 +21,7 @@ STATIC_DIR = PROJECT_ROOT / "static"
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=True,
+    finalize=printable,  # no stored text can make a page fail, whatever an older version let in
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -60,6 +60,19 @@ def test_accepted_answers(mini: Questionnaire, qid: str, value: object, normal: 
         ("o-ces", 8, "above the maximum 7"),
         ("o-clv", [100], "takes the organization's reported figure"),
         ("o-clv", -5, "below the minimum 0"),
+        # hostile input: bad text in any answer that carries text, numbers no float holds, endless lists
+        ("t1", "bad \ud800 text", "character 5 is an unpaired UTF-16 surrogate (U+D800)"),
+        ("t1", "bad \x00 text", "the control character U+0000"),
+        ("t1", "bad \x85 text", "the control character U+0085"),
+        ("t1", "bad \uffff text", "the Unicode noncharacter U+FFFF"),
+        ("l2", "agree\x00", "the control character U+0000"),
+        ("l2", "agree\n", "line break"),
+        ("l3", ["survey", "bad \udfff"], "unpaired UTF-16 surrogate (U+DFFF)"),
+        ("a2", 10**400, "expected a number from -1e+15 to 1e+15"),
+        ("a2", float("inf"), "(finite)"),
+        ("o-clv", 10**16, "expected a reported figure from -1e+15 to 1e+15"),
+        ("o-nps", [10**400], "every rating must be a whole number from 0 to 10; got a number too large"),
+        ("o-nps", [9] * 10_001, "10,001 ratings in one answer; the limit is 10,000"),
     ],
 )
 def test_refused_answers_say_why(mini: Questionnaire, qid: str, value: object, message: str) -> None:

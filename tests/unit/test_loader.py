@@ -271,3 +271,30 @@ def test_condition_with_two_tests_is_refused(concepts: ConceptRegistry) -> None:
     assert problem.path == "questions[4].condition"
     assert "a condition takes one test" in problem.message
     assert problem.line == line_of(text, "answered: true")
+
+
+@pytest.mark.parametrize(
+    ("escape", "message"),
+    [
+        ("\\0", "control character U+0000"),
+        ("\\e", "control character U+001B"),
+        ("\\N", "control character U+0085"),
+        ("\\ud800", "unpaired UTF-16 surrogate (U+D800)"),
+        ("\\uffff", "noncharacter U+FFFF"),
+    ],
+)
+def test_an_escaped_control_character_or_bad_code_point_names_the_line_and_field(
+    concepts: ConceptRegistry, escape: str, message: str
+) -> None:
+    text = edit("title: Mini assessment", f'title: "Mini {escape} assessment"')
+    problem = only_problem(text, concepts)
+    assert (problem.source, problem.line, problem.path) == ("broken.yaml", line_of(text, "title: "), "title")
+    assert message in problem.message
+
+
+def test_line_breaks_in_a_description_are_text(concepts: ConceptRegistry) -> None:
+    text = edit(
+        "description: Two dimensions, every scored question type, and the outcome inputs.",
+        'description: "Two dimensions,\\n\\tevery question type."',
+    )
+    assert load_questionnaire_text(text, concepts).description == "Two dimensions,\n\tevery question type."

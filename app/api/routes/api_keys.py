@@ -11,9 +11,10 @@ from fastapi import APIRouter
 
 from app.api.deps import PagingDep, PrincipalDep, SessionDep
 from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Page
+from app.http.checked_input import CheckedRoute
 from app.services import accounts
 
-router = APIRouter(prefix="/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/api-keys", tags=["api keys"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=Page[ApiKeyPublic])

@@ -21,6 +21,7 @@ from app.api.schemas import (
     ResponsePush,
 )
 from app.db.tables import AssessmentStatus, Respondent
+from app.http.checked_input import CheckedRoute
 from app.scoring.benchmark import Benchmark
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
@@ -28,7 +29,7 @@ from app.services import assessments, responses, results
 from app.services.responses import Invitee
 from app.settings import get_settings
 
-router = APIRouter(prefix="/assessments", tags=["assessments"])
+router = APIRouter(prefix="/assessments", tags=["assessments"], route_class=CheckedRoute)
 
 
 @router.post("", status_code=201, response_model=AssessmentPublic)

@@ -11,11 +11,12 @@ from app.api.deps import PrincipalDep, SessionDep
 from app.api.errors import ErrorBody
 from app.api.schemas import BrandingPublic, BrandingUpdate
 from app.http.branding import logo_response
+from app.http.checked_input import CheckedRoute
 from app.services import branding
 from app.services.branding import KEEP, Branding
 from app.settings import get_settings
 
-router = APIRouter(prefix="/branding", tags=["branding"])
+router = APIRouter(prefix="/branding", tags=["branding"], route_class=CheckedRoute)
 
 LOGO_PATH = "/api/v1/branding/logo"
 _WRONG_TYPE = (

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from app.api.deps import PrincipalDep, SessionDep
+from app.http.checked_input import CheckedRoute
 from app.services import exports
 from app.services.exports import AssessmentExport
 
-router = APIRouter(prefix="/assessments", tags=["exports"])
+router = APIRouter(prefix="/assessments", tags=["exports"], route_class=CheckedRoute)
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,6 +56,4 @@ def export_xlsx(assessment_id: str, session: SessionDep, principal: PrincipalDep
 def export_json(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
     """The assessment, its questionnaire reference, every respondent with their answers, and the result."""
     data = exports.load(session, principal, assessment_id)
-    return JSONResponse(
-        data.document.model_dump(mode="json"), headers=_download_headers(exports.filename(data, "json"))
-    )
+    return JSONResponse(exports.to_json(data), headers=_download_headers(exports.filename(data, "json")))

@@ -7,10 +7,11 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
 from app.api.schemas import OrganizationCreate, OrganizationPublic, OrganizationUpdate, Page
+from app.http.checked_input import CheckedRoute
 from app.services import organizations, results
 from app.services.results import TrendEntry
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = APIRouter(prefix="/organizations", tags=["organizations"], route_class=CheckedRoute)
 
 
 @router.post("", status_code=201, response_model=OrganizationPublic)

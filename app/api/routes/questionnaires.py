@@ -8,10 +8,11 @@ from fastapi import APIRouter
 
 from app.api.deps import PrincipalDep
 from app.api.schemas import QuestionnaireSummary
+from app.http.checked_input import CheckedRoute
 from app.questionnaire.normalized import normalize
 from app.services import questionnaires
 
-router = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
+router = APIRouter(prefix="/questionnaires", tags=["questionnaires"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=list[QuestionnaireSummary])

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.api.deps import PrincipalDep, SessionDep
+from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
 
-router = APIRouter(prefix="/assessments", tags=["reports"])
+router = APIRouter(prefix="/assessments", tags=["reports"], route_class=CheckedRoute)
 
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {

@@ -21,13 +21,14 @@ from app.api.schemas import (
 from app.db.engine import get_engine
 from app.db.session import read_session
 from app.db.tables import AssessmentStatus
+from app.http.checked_input import CheckedRoute
 from app.observability.metrics import count_answers_saved
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
 from app.services import assessments, responses
 from app.services.responses import Progress, RespondentContext
 
-router = APIRouter(prefix="/respond", tags=["respond"])
+router = APIRouter(prefix="/respond", tags=["respond"], route_class=CheckedRoute)
 
 
 def _status(context: RespondentContext) -> str:

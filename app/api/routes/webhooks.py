@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
 from app.api.schemas import Page
 from app.db.tables import URL_MAX, DeliveryStatus
+from app.http.checked_input import CheckedRoute
 from app.services import webhooks
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=CheckedRoute)
 
 
 class WebhookCreate(BaseModel):

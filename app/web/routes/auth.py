@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import SessionDep
+from app.http.checked_input import CheckedRoute
 from app.services import web_sessions
 from app.services.errors import Unauthorized
 from app.settings import get_settings
@@ -16,7 +17,7 @@ from app.web.deps import CsrfFailed, PostingViewerDep
 from app.web.security import tokens_match
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 LOGIN_CSRF_COOKIE = "centricity-login-csrf"
 
 

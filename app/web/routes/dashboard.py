@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
+from app.http.checked_input import CheckedRoute
 from app.services import assessments, organizations, responses
 from app.web.deps import ViewerDep
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 DASHBOARD_LIMIT = 200
 
 

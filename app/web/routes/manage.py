@@ -12,24 +12,26 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.api.deps import SessionDep
-from app.api.schemas import AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate
+from app.api.deps import MAX_OFFSET, SessionDep
+from app.api.schemas import DATE_RANGE, AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate, date_in_range
 from app.db.tables import Anonymity, Assessment, AssessmentStatus, Respondent
+from app.http.checked_input import CheckedRoute
 from app.questionnaire.models import Questionnaire
 from app.services import assessments, organizations, privacy, questionnaires, responses
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.exports import neutralize
 from app.services.responses import Invitee
 from app.settings import get_settings
+from app.text import whole_number
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 # Field name -> messages shown next to that field (and in the summary at the top of the form).
 Errors = dict[str, list[str]]
@@ -37,6 +39,7 @@ Errors = dict[str, list[str]]
 SIZE_BANDS = ("1-49", "50-249", "250-999", "1,000-4,999", "5,000 or more")
 ASSESSMENTS_PER_ORGANIZATION_PAGE = 200
 RESPONDENTS_PER_PAGE = 200
+MAX_PAGE = MAX_OFFSET // RESPONDENTS_PER_PAGE  # the list's offset stays inside what the database takes
 # Respondent links are secrets: the pages and files that carry them must not stay in any cache.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -245,10 +248,14 @@ def _parse_day(value: str, field: str, errors: Errors) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         errors.setdefault(field, []).append("Give a date as YYYY-MM-DD.")
         return None
+    if not date_in_range(day):
+        errors.setdefault(field, []).append(f"Give {DATE_RANGE}.")
+        return None
+    return day
 
 
 def _midnight_utc(on: date) -> datetime:
@@ -419,7 +426,11 @@ def _assessment_page(
 
 @router.get("/assessments/{assessment_id}")
 def assessment_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, assessment_id: str, page: int = 1
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    assessment_id: str,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     return _assessment_page(request, session, viewer, assessment_id, page=page)
 
@@ -638,7 +649,7 @@ def invite_anonymous(
     assessment = _open_for_invites(session, viewer, assessment_id)
     roles, functions = _labels(assessments.questionnaire_of(assessment))
     errors: Errors = {}
-    how_many = int(count) if count.strip().isdigit() else 0
+    how_many = whole_number(count) or 0
     if not 1 <= how_many <= responses.MAX_INVITES_PER_CALL:
         errors["count"] = [f"Give a whole number from 1 to {responses.MAX_INVITES_PER_CALL}."]
     if role not in roles:

@@ -12,13 +12,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.api.deps import SessionDep
 from app.db.tables import Anonymity, AssessmentStatus, utc_now
+from app.http.checked_input import CheckedRoute
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
 from app.questionnaire.normalized import TEXT_MAX_LENGTH, accepted_answers
 from app.scoring.answers import Respondent as ScoredRespondent
@@ -27,11 +28,12 @@ from app.scoring.engine import score_assessment
 from app.services import assessments, responses
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.responses import COMMENT_MAX, RespondentContext
+from app.text import whole_number
 from app.web.deps import CsrfFailed
 from app.web.security import respondent_csrf_token, tokens_match
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 OUTCOMES_TITLE = "Results your organization tracks"
 OUTCOMES_DESCRIPTION = (
@@ -173,7 +175,8 @@ def parse_entered(question: Question, questionnaire: Questionnaire, kind: str, e
     if entered.special and not _uses_radios(kind):
         return entered.special
     if kind == "level":
-        return int(entered.value) if entered.value.isdigit() else (entered.value or None)
+        level = whole_number(entered.value)
+        return level if level is not None else (entered.value or None)
     if kind == "choice":
         if not entered.value:
             return None
@@ -189,10 +192,10 @@ def parse_entered(question: Question, questionnaire: Questionnaire, kind: str, e
     if not typed:
         return KEEP if entered.kept_ratings else None
     if kind == "ratings":
-        try:
-            return [int(part) for part in typed.replace(";", ",").split(",") if part.strip()]
-        except ValueError:
-            raise ValueError("Please enter whole numbers separated by commas, for example 9, 10, 7.") from None
+        ratings = [whole_number(part) for part in typed.replace(";", ",").split(",") if part.strip()]
+        if None in ratings:
+            raise ValueError("Please enter whole numbers separated by commas, for example 9, 10, 7.")
+        return ratings
     try:
         number = float(typed.replace(" ", ""))
     except ValueError:
@@ -360,6 +363,7 @@ async def posted_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]
+Flag = Annotated[int, Query(ge=0, le=1)]  # ?saved=1, ?more=1: the notes the page shows after a redirect
 
 
 def _check_csrf(token: str, form: FormData) -> None:
@@ -426,7 +430,7 @@ def _chrome(token: str, context: RespondentContext) -> dict[str, Any]:
 
 
 @router.get("/r/{token}")
-def welcome(request: Request, token: str, session: SessionDep, saved: int = 0) -> Response:
+def welcome(request: Request, token: str, session: SessionDep, saved: Flag = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -508,7 +512,7 @@ def _page_response(
 
 
 @router.get("/r/{token}/page/{number}")
-def show_page(request: Request, token: str, number: int, session: SessionDep, more: int = 0) -> Response:
+def show_page(request: Request, token: str, number: int, session: SessionDep, more: Flag = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded

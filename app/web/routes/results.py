@@ -10,13 +10,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
+from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
 from app.presentation.results import date, results_view
 from app.services import assessments, organizations, responses, results
 from app.web.deps import ViewerDep
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/assessments/{assessment_id}/results")

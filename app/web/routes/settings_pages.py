@@ -13,13 +13,14 @@ from app.api.deps import SessionDep
 from app.api.schemas import ApiKeyCreate
 from app.db.tables import NAME_MAX, ApiKeyScope
 from app.http.branding import logo_response
+from app.http.checked_input import CheckedRoute
 from app.services import accounts, branding, webhooks
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
 from app.web.routes.manage import NO_STORE, Errors, errors_of, problems_of, when
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 DELIVERIES_SHOWN = 5
 EVENT_DESCRIPTIONS = {
