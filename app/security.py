@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -22,6 +23,12 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str) -> bool:
     return _passwords.verify(password, password_hash)
+
+
+@cache
+def dummy_password_hash() -> str:
+    """A hash no password matches, made like every real one: what an unknown email's sign-in checks against."""
+    return hash_password(secrets.token_urlsafe(_TOKEN_BYTES))
 
 
 def digest(secret: str) -> str:
