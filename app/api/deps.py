@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.db.engine import get_engine
+from app.db.session import read_session
 from app.services import accounts, idempotency
 from app.services.accounts import Principal
 from app.services.errors import Unauthorized
@@ -27,6 +28,15 @@ async def request_session() -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(request_session)]
+
+
+async def request_read_session() -> AsyncIterator[Session]:
+    """A read session for a request that only reads (on SQLite it takes no write lock; see `read_session`)."""
+    with read_session() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of the workspace: `Authorization: Bearer ck_...`")
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep, SessionDep
 from app.db.tables import Anonymity, AssessmentStatus, utc_now
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
 from app.questionnaire.normalized import TEXT_MAX_LENGTH, accepted_answers
@@ -426,7 +426,7 @@ def _chrome(token: str, context: RespondentContext) -> dict[str, Any]:
 
 
 @router.get("/r/{token}")
-def welcome(request: Request, token: str, session: SessionDep, saved: int = 0) -> Response:
+def welcome(request: Request, token: str, session: ReadSessionDep, saved: int = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -508,7 +508,7 @@ def _page_response(
 
 
 @router.get("/r/{token}/page/{number}")
-def show_page(request: Request, token: str, number: int, session: SessionDep, more: int = 0) -> Response:
+def show_page(request: Request, token: str, number: int, session: ReadSessionDep, more: int = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -642,7 +642,7 @@ def _review_response(
 
 
 @router.get("/r/{token}/review")
-def review(request: Request, token: str, session: SessionDep) -> Response:
+def review(request: Request, token: str, session: ReadSessionDep) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -695,7 +695,7 @@ def personal_result(context: RespondentContext, values: dict[str, Any]) -> dict[
 
 
 @router.get("/r/{token}/thanks")
-def thanks(request: Request, token: str, session: SessionDep) -> Response:
+def thanks(request: Request, token: str, session: ReadSessionDep) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
