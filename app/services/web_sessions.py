@@ -69,13 +69,8 @@ _ADDRESS = _Limit("ip", ADDRESS_CEILING, slows=True)
 def _subjects(email: str, client_address: str | None) -> list[tuple[_Limit, str]]:
     # The pair as a digest: an email (320) and an address together would not fit the subject column.
     pair = digest("\n".join((email, client_address or "")))
-    subjects = [
-        (_PAIR, f"pair:{pair}"),
-        (_EMAIL, f"email:{email}"),
-    ]
-    if client_address:
-        subjects.append((_ADDRESS, f"ip:{client_address}"))
-    return subjects
+    keyed = [(_PAIR, pair), (_EMAIL, email)] + ([(_ADDRESS, client_address)] if client_address else [])
+    return [(limit, f"{limit.prefix}:{key}") for limit, key in keyed]
 
 
 def slowdown(failures: int, free: int) -> timedelta:
