@@ -232,7 +232,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # Forwarded headers only from the configured proxies (uvicorn would otherwise trust 127.0.0.1).
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
             log_config=log_config(settings.log_level),
             log_level=settings.log_level,
             # The app logs each request itself (with its request id, without respondent tokens).
@@ -337,9 +339,11 @@ def create_user(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
+        # Checked and hashed before the transaction begins: on SQLite it holds the write lock.
+        checked = accounts.new_password(password, accounts.normalized_email(email), workspace)
         with session_scope() as session:
             found = accounts.get_or_create_workspace(session, workspace)
-            user = accounts.create_user(session, found, email, password)
+            user = accounts.create_user(session, found, email, checked)
             typer.echo(f"created user {user.email} in workspace '{found.name}'")
     except ServiceError as exc:
         _fail(exc.message)

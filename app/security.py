@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from base64 import urlsafe_b64encode
+from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -27,6 +28,12 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str) -> bool:
     return _passwords.verify(password, password_hash)
+
+
+@cache
+def dummy_password_hash() -> str:
+    """A hash no password matches, made like every real one: what an unknown email's sign-in checks against."""
+    return hash_password(secrets.token_urlsafe(_TOKEN_BYTES))
 
 
 def digest(secret: str) -> str:

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     report_workers: int = Field(default=2, ge=1, le=16)
     report_timeout_seconds: float = Field(default=60.0, gt=0)
     report_renders_per_worker: int = Field(default=50, ge=1)
+    # uvicorn's own variable: the proxies whose X-Forwarded-For/-Proto are believed (addresses or
+    # networks, comma-separated). Empty: none, and the sign-in limits count the connection's own
+    # address; anyone else could otherwise name any address they like and escape the limits.
+    forwarded_allow_ips: str = Field(default="", validation_alias="FORWARDED_ALLOW_IPS")
 
     @field_validator("database_url")
     @classmethod

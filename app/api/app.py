@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from app.api import errors
 from app.api.deps import require_scope
@@ -25,8 +25,8 @@ from app.api.routes import (
     respond,
     webhooks,
 )
-from app.db.engine import get_engine
-from app.db.migrate import is_at_head
+from app.db.engine import READ_ONLY_OPTION, get_engine
+from app.db.migrate import head_revision
 from app.db.tables import ApiKeyScope
 from app.observability import install as install_observability
 from app.services import reports as report_service
@@ -66,6 +66,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await asyncio.to_thread(sender.stop)
         # Report workers are separate processes; stop them with the app rather than orphan them.
         await asyncio.to_thread(report_service.shutdown)
+
+
+# A load balancer probes often and expects a quick answer: a database slower than this is not ready.
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def database_revision() -> str | None:
+    """The schema revision, read on a read-only connection (on SQLite it waits for no writer) whose
+    statements give up after READY_TIMEOUT_SECONDS, so a stuck database does not keep the thread."""
+    engine = get_engine().execution_options(**{READ_ONLY_OPTION: True})
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(READY_TIMEOUT_SECONDS * 1000)}")
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def create_app() -> FastAPI:
@@ -119,16 +133,16 @@ def create_app() -> FastAPI:
             },
         },
     )
-    def readyz() -> JSONResponse:
-        """Ready: the database answers and its schema is at the latest migration."""
-        engine = get_engine()
+    async def readyz() -> JSONResponse:
+        """Ready: the database answers within READY_TIMEOUT_SECONDS and its schema is at the latest migration."""
         try:
-            with engine.connect() as connection:
-                connection.execute(text("select 1"))
-            at_head = is_at_head(engine)
+            revision = await asyncio.wait_for(asyncio.to_thread(database_revision), READY_TIMEOUT_SECONDS)
+        except TimeoutError:
+            message = f"the database did not answer within {READY_TIMEOUT_SECONDS:g} s"
+            return JSONResponse(status_code=503, content={"status": "unavailable", "database": message})
         except Exception as exc:  # any database failure means not ready
             return JSONResponse(status_code=503, content={"status": "unavailable", "database": str(exc)[:200]})
-        if not at_head:
+        if revision != head_revision():
             return JSONResponse(status_code=503, content={"status": "migrations pending"})
         return JSONResponse(content={"status": "ok"})
 

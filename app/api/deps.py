@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.db.engine import get_engine
+from app.db.session import read_session
 from app.db.tables import ApiKeyScope
 from app.services import accounts, idempotency
 from app.services.accounts import Principal
@@ -28,6 +29,15 @@ async def request_session() -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(request_session)]
+
+
+async def request_read_session() -> AsyncIterator[Session]:
+    """A read session for a request that only reads (on SQLite it takes no write lock; see `read_session`)."""
+    with read_session() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -12,12 +12,43 @@ holder always finds a thread; the rest wait here, on the event loop, using no th
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SQLITE_CONCURRENT_REQUESTS = 4
-_UNLIMITED_PATHS = ("/healthz", "/metrics", "/static/")
+# /readyz reads on a read-only connection, which never waits for the write lock.
+_UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", "/static/")
+
+
+class _Place:
+    """A request's place among those running against the database, given up at most once."""
+
+    def __init__(self, semaphore: asyncio.Semaphore):
+        self._semaphore = semaphore
+        self._held = False
+
+    async def take(self) -> None:
+        await self._semaphore.acquire()
+        self._held = True
+
+    def give_up(self) -> None:
+        if self._held:
+            self._held = False
+            self._semaphore.release()
+
+
+_current_place: ContextVar[_Place | None] = ContextVar("centricity_database_place", default=None)
+
+
+def done_with_database() -> None:
+    """Give up the running request's place under the limit: for a request whose remaining work is slow
+    and needs no write lock (a report's render takes seconds in a worker process). Without this, a few
+    report downloads would keep every respondent waiting in the queue until their renders end."""
+    place = _current_place.get()
+    if place is not None:
+        place.give_up()
 
 
 class DatabaseConcurrencyLimit:
@@ -32,8 +63,14 @@ class DatabaseConcurrencyLimit:
             return
         if self._semaphore is None:  # made on first use, inside the server's event loop
             self._semaphore = asyncio.Semaphore(self.limit)
-        async with self._semaphore:
+        place = _Place(self._semaphore)
+        await place.take()
+        token = _current_place.set(place)
+        try:
             await self.app(scope, receive, send)
+        finally:
+            _current_place.reset(token)
+            place.give_up()
 
 
 # The largest body any route takes: a logo (512 KiB) as a multipart form, a pasted invitation

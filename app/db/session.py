@@ -28,6 +28,12 @@ def read_session(engine: Engine | None = None) -> Session:
     return Session((engine or get_engine()).execution_options(**{READ_ONLY_OPTION: True}))
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a session works on (to open a read session beside it)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits when the block ends normally and rolls back on any exception (CLI, jobs)."""

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.api.limits import done_with_database
 from app.db.session import read_session
 from app.report.context import build_context
 from app.report.render import logo_data_url, render_html
@@ -34,9 +35,11 @@ def _headers(source: ReportSource, extension: str, disposition: str) -> dict[str
 
 
 async def _release(session: Session) -> None:
-    """End the request's transaction, begun by the sign-in check: a render takes seconds, and on
-    SQLite an open transaction holds the write lock (every transaction begins IMMEDIATE here)."""
+    """End the request's transaction, if the sign-in check began one: a render takes seconds, and on
+    SQLite an open transaction holds the write lock (every transaction begins IMMEDIATE here). From
+    here on the request reads on read sessions only, so it leaves the SQLite request limit too."""
     await run_in_threadpool(session.rollback)
+    done_with_database()
 
 
 async def pdf_response(session: Session, principal: Principal, assessment_id: str) -> Response:

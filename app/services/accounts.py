@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
+from zxcvbn import zxcvbn
 
+from app.db.session import engine_of, read_session
 from app.db.tables import (
     ALL_API_KEY_SCOPES,
     ApiKey,
@@ -18,7 +21,7 @@ from app.db.tables import (
     api_key_scopes_text,
     utc_now,
 )
-from app.security import digest, hash_password, new_api_key, verify_password
+from app.security import digest, dummy_password_hash, hash_password, new_api_key, verify_password
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
@@ -26,6 +29,42 @@ from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Una
 # precise enough to tell which keys are in use.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^10 guesses), what a slow hash and the sign-in
+# limits need to hold against an offline or a patient online attacker.
+MIN_PASSWORD_SCORE = 3
+# The estimate's time grows with the length; past this many characters a password is not the weak spot.
+_ESTIMATED_CHARACTERS = 100
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A password that passed the strength check, hashed: made before a write transaction begins,
+    because hashing takes a noticeable fraction of a second and on SQLite that would hold the write lock."""
+
+    password_hash: str
+
+
+def password_problem(password: str, *related: str) -> str | None:
+    """Why `password` is too weak to set, or None. `related`: the email, workspace name and the like,
+    which make a password easy to guess for someone who knows them."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    hints = [word for text in related for word in re.split(r"[^a-z0-9]+", text.lower()) if len(word) > 2]
+    estimate = zxcvbn(password[:_ESTIMATED_CHARACTERS], user_inputs=[*related, *hints])
+    if estimate["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = estimate["feedback"]
+    why = " ".join(part for part in [feedback["warning"], *feedback["suggestions"]] if part)
+    advice = f": {why}" if why else "; use a longer one, e.g. a few unrelated words"
+    return f"the password is too easy to guess{advice}"
+
+
+def new_password(password: str, *related: str) -> NewPassword:
+    """The checked and hashed password, or InvalidInput saying why it is too weak."""
+    problem = password_problem(password, *related)
+    if problem is not None:
+        raise InvalidInput(problem, [{"field": "password", "message": problem}])
+    return NewPassword(hash_password(password))
 
 
 @dataclass(frozen=True)
@@ -76,18 +115,25 @@ def _free_slug(session: Session, base: str) -> str:
     return slug
 
 
-def create_user(
-    session: Session, workspace: Workspace, email: str, password: str, role: UserRole = UserRole.OWNER
-) -> User:
+def normalized_email(email: str) -> str:
+    """The email as a login: trimmed and lower case; InvalidInput when it is not an address."""
     email = email.strip().lower()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidInput(f"'{email}' is not an email address")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return email
+
+
+def create_user(
+    session: Session, workspace: Workspace, email: str, password: str | NewPassword, role: UserRole = UserRole.OWNER
+) -> User:
+    """A new user; `password` is best a NewPassword made before the session began (see there)."""
+    email = normalized_email(email)
+    if isinstance(password, str):
+        password = new_password(password, email, workspace.name)
     taken = session.exec(select(User.id).where(User.workspace_id == workspace.id, User.email == email)).first()
     if taken is not None:
         raise Conflict(f"a user with the email {email} already exists in this workspace")
-    user = User(workspace_id=workspace.id, email=email, password_hash=hash_password(password), role=role)
+    user = User(workspace_id=workspace.id, email=email, password_hash=password.password_hash, role=role)
     session.add(user)
     session.flush()
     audit.record(session, workspace.id, "cli", "user.created", "user", user.id, email=email, role=role.value)
@@ -95,12 +141,16 @@ def create_user(
 
 
 def authenticate_user(session: Session, email: str, password: str) -> User:
-    """The user with this email and password, in whichever workspace; one message for every failure."""
+    """The user with this email and password, in whichever workspace; one message for every failure.
+    Writes nothing, so it can run on a read session (the hash takes a while)."""
     users = session.exec(select(User).where(User.email == email.strip().lower())).all()
     for user in users:
         if verify_password(password, user.password_hash):
-            user.last_login_at = utc_now()
             return user
+    if not users:
+        # The same slow work as a wrong password: how long the answer takes must not tell whether
+        # an email has an account.
+        verify_password(password, dummy_password_hash())
     raise Unauthorized("wrong email or password")
 
 
@@ -159,11 +209,15 @@ def revoke_api_key(session: Session, workspace_id: str, key_id: str, actor: str)
 
 def principal_for_api_key(session: Session, key: str) -> Principal:
     """The workspace an API key acts for; a revoked or unknown key is refused with one message."""
-    record = session.exec(select(ApiKey).where(ApiKey.key_hash == digest(key))).first()
+    # Looked up on a read session, so the request's own session starts no (on SQLite, locking) transaction
+    # for it; the occasional last_used_at is one short write of its own, committed at once.
+    with read_session(engine_of(session)) as reading:
+        record = reading.exec(select(ApiKey).where(ApiKey.key_hash == digest(key))).first()
     if record is None or record.revoked_at is not None:
         raise Unauthorized("invalid or revoked API key")
     now = utc_now()
     if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-        record.last_used_at = now
+        stale = or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION)
+        session.connection().execute(update(ApiKey).where(col(ApiKey.id) == record.id, stale).values(last_used_at=now))
         session.commit()
     return Principal(record.workspace_id, f"api_key:{record.id}", record.scope_set)

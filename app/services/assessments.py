@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import Assessment, AssessmentStatus, utc_now
@@ -122,22 +124,44 @@ def update(session: Session, principal: Principal, assessment_id: str, changes: 
     return assessment
 
 
-def open_assessment(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+def _move(
+    session: Session, principal: Principal, assessment_id: str, expected: AssessmentStatus, new: AssessmentStatus
+) -> Assessment:
+    """Move the assessment from `expected` to `new`, or raise Conflict: one conditional UPDATE, so of
+    concurrent callers exactly one moves it (PostgreSQL makes the others wait for its row lock and then
+    finds the status changed) and the others get the answer a later sequential call gets."""
     assessment = get(session, principal, assessment_id)
-    if assessment.status is not AssessmentStatus.DRAFT:
-        raise Conflict(f"only a draft assessment can be opened; this one is {assessment.status.value}")
-    assessment.status = AssessmentStatus.OPEN
-    assessment.updated_at = utc_now()
+    if assessment.status is expected:
+        now = utc_now()
+        values: dict[str, Any] = {"status": new, "updated_at": now}
+        if new is AssessmentStatus.CLOSED:
+            values["closed_at"] = now
+        moved = session.connection().execute(
+            sa_update(Assessment)
+            .where(col(Assessment.id) == assessment.id, col(Assessment.status) == expected)
+            .values(**values)
+        )
+        if moved.rowcount == 1:
+            for name, value in values.items():
+                set_committed_value(assessment, name, value)
+            return assessment
+        session.refresh(assessment, ["status"])  # a concurrent caller moved it first: say where it is now
+    verb = "opened" if new is AssessmentStatus.OPEN else "closed"
+    raise Conflict(f"only {_article(expected)} assessment can be {verb}; this one is {assessment.status.value}")
+
+
+def _article(status: AssessmentStatus) -> str:
+    return f"an {status.value}" if status.value[0] in "aeiou" else f"a {status.value}"
+
+
+def open_assessment(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+    assessment = _move(session, principal, assessment_id, AssessmentStatus.DRAFT, AssessmentStatus.OPEN)
     audit.record(session, principal.workspace_id, principal.actor, "assessment.opened", "assessment", assessment.id)
     return assessment
 
 
 def close_assessment(session: Session, principal: Principal, assessment_id: str) -> Assessment:
-    assessment = get(session, principal, assessment_id)
-    if assessment.status is not AssessmentStatus.OPEN:
-        raise Conflict(f"only an open assessment can be closed; this one is {assessment.status.value}")
-    assessment.status = AssessmentStatus.CLOSED
-    assessment.closed_at = assessment.updated_at = utc_now()
+    assessment = _move(session, principal, assessment_id, AssessmentStatus.OPEN, AssessmentStatus.CLOSED)
     audit.record(session, principal.workspace_id, principal.actor, "assessment.closed", "assessment", assessment.id)
     webhooks.enqueue(
         session,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 
-from app.api.deps import SessionDep
+from app.db.session import read_session
 from app.services import web_sessions
 from app.services.accounts import Principal
 from app.services.errors import ServiceError
@@ -40,18 +40,21 @@ class Viewer:
     session_token: str
 
 
-def current_viewer(request: Request, session: SessionDep) -> Viewer:
+def current_viewer(request: Request) -> Viewer:
     token = request.cookies.get(get_settings().session_cookie_name)
-    signed_in = web_sessions.resume(session, token) if token else None
-    if signed_in is None or token is None:
-        raise SignInRequired(request.url.path)
-    return Viewer(
-        principal=Principal(signed_in.workspace.id, f"user:{signed_in.user.id}"),
-        email=signed_in.user.email,
-        workspace_name=signed_in.workspace.name,
-        csrf_token=signed_in.session.csrf_token,
-        session_token=token,
-    )
+    # Its own short read session, closed before the page's work: the request's session would begin a
+    # transaction that (on SQLite) holds the write lock while the page scores results or renders.
+    with read_session() as reading:
+        signed_in = web_sessions.resume(reading, token) if token else None
+        if signed_in is None or token is None:
+            raise SignInRequired(request.url.path)
+        return Viewer(
+            principal=Principal(signed_in.workspace.id, f"user:{signed_in.user.id}"),
+            email=signed_in.user.email,
+            workspace_name=signed_in.workspace.name,
+            csrf_token=signed_in.session.csrf_token,
+            session_token=token,
+        )
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

@@ -10,7 +10,6 @@ arithmetic for random group structures; these check that every door shows the co
 
 from __future__ import annotations
 
-
 import pytest
 from fastapi.testclient import TestClient
 

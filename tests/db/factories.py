@@ -60,10 +60,17 @@ def seed_respondent(session: Session, assessment: Assessment | None = None) -> R
     return respondent
 
 
-def seed_webhook_delivery(session: Session, workspace_id: str) -> WebhookDelivery:
-    webhook = Webhook(workspace_id=workspace_id, url="https://example.invalid/hook", secret="s" * 32, events=["x"])
+def seed_webhook(session: Session, workspace_id: str, events: list[str] | None = None) -> Webhook:
+    webhook = Webhook(
+        workspace_id=workspace_id, url="https://example.invalid/hook", secret="s" * 32, events=events or ["x"]
+    )
     session.add(webhook)
     session.flush()
+    return webhook
+
+
+def seed_webhook_delivery(session: Session, workspace_id: str) -> WebhookDelivery:
+    webhook = seed_webhook(session, workspace_id)
     delivery = WebhookDelivery(webhook_id=webhook.id, event="response.submitted", payload={})
     session.add(delivery)
     session.flush()

@@ -3,6 +3,7 @@ file exists and names both, health checks everywhere, and an environment the pro
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -107,3 +108,12 @@ def test_compose_refuses_to_start_without_the_secrets(compose: dict[str, Any], m
     with pytest.raises(KeyError, match=missing):
         for value in service["environment"].values():
             substitute(str(value), variables)
+
+
+def test_app_instances_believe_forwarded_headers_only_from_the_proxy_address(compose: dict[str, Any]) -> None:
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name, service in app_services(compose).items():
+        trusted = str(service["environment"]["FORWARDED_ALLOW_IPS"])
+        assert trusted == proxy_address, f"{name} trusts forwarded headers from {trusted!r}, not only the proxy"

@@ -38,6 +38,7 @@ def captured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     monkeypatch.setenv("CENTRICITY_ENVIRONMENT", "test")
     monkeypatch.setenv("CENTRICITY_LOG_LEVEL", "warning")
     monkeypatch.delenv(MULTIPROC_DIR_VARIABLE, raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
     get_settings.cache_clear()
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
@@ -52,7 +53,7 @@ def test_serve_gives_uvicorn_json_logging_and_no_access_log(captured: dict[str, 
     assert result.exit_code == 0, result.output
     assert captured["app"] == "app.main:app" and captured["port"] == 9999
     assert captured["access_log"] is False
-    assert captured["log_level"] == "warning" and captured["proxy_headers"] is True
+    assert captured["log_level"] == "warning"
     config = captured["log_config"]
     assert config["formatters"]["json"]["()"] is JsonFormatter
     assert config["filters"]["request_id"]["()"] is RequestIdFilter
@@ -61,6 +62,21 @@ def test_serve_gives_uvicorn_json_logging_and_no_access_log(captured: dict[str, 
         assert config["loggers"][noisy]["level"] == "WARNING"
     assert captured["timeout_worker_healthcheck"] >= 30
     assert captured["multiproc_dir"] is None  # one worker: its own registry
+
+
+def test_forwarded_headers_are_believed_from_no_one_unless_a_proxy_is_configured(
+    captured: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # uvicorn's own default would believe X-Forwarded-For from 127.0.0.1, letting any local client
+    # pick the address the sign-in limits count.
+    assert CliRunner().invoke(cli_module.cli, ["serve"]).exit_code == 0
+    assert captured["proxy_headers"] is False and captured["forwarded_allow_ips"] is None
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "172.30.0.10")
+    get_settings.cache_clear()
+    captured.clear()
+    assert CliRunner().invoke(cli_module.cli, ["serve"]).exit_code == 0
+    assert captured["proxy_headers"] is True and captured["forwarded_allow_ips"] == "172.30.0.10"
 
 
 def test_serve_with_workers_gets_a_fresh_metrics_directory_and_removes_it(captured: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep, SessionDep
 from app.db.tables import Anonymity, AssessmentStatus, utc_now
 from app.http.checked_input import CheckedRoute
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
@@ -430,7 +430,7 @@ def _chrome(token: str, context: RespondentContext) -> dict[str, Any]:
 
 
 @router.get("/r/{token}")
-def welcome(request: Request, token: str, session: SessionDep, saved: Flag = 0) -> Response:
+def welcome(request: Request, token: str, session: ReadSessionDep, saved: Flag = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -512,7 +512,7 @@ def _page_response(
 
 
 @router.get("/r/{token}/page/{number}")
-def show_page(request: Request, token: str, number: int, session: SessionDep, more: Flag = 0) -> Response:
+def show_page(request: Request, token: str, number: int, session: ReadSessionDep, more: Flag = 0) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -646,7 +646,7 @@ def _review_response(
 
 
 @router.get("/r/{token}/review")
-def review(request: Request, token: str, session: SessionDep) -> Response:
+def review(request: Request, token: str, session: ReadSessionDep) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded
@@ -699,7 +699,7 @@ def personal_result(context: RespondentContext, values: dict[str, Any]) -> dict[
 
 
 @router.get("/r/{token}/thanks")
-def thanks(request: Request, token: str, session: SessionDep) -> Response:
+def thanks(request: Request, token: str, session: ReadSessionDep) -> Response:
     loaded = _load(request, session, token)
     if isinstance(loaded, Response):
         return loaded

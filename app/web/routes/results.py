@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep, SessionDep
 from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
 from app.presentation.results import date, results_view
@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/assessments/{assessment_id}/results")
-def results_page(request: Request, assessment_id: str, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def results_page(request: Request, assessment_id: str, session: ReadSessionDep, viewer: ViewerDep) -> HTMLResponse:
     principal = viewer.principal
     assessment = assessments.get(session, principal, assessment_id)
     organization = organizations.get(session, principal, assessment.organization_id)
