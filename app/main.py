@@ -1,5 +1,70 @@
-"""The ASGI application that uvicorn serves (`app.main:app`)."""
+"""The application uvicorn serves (`app.main:app`), composed here: the JSON API, the web app, the API
+docs, the health checks and observability, over the shared HTTP plumbing of app.http."""
 
-from app.api.app import create_app
+from __future__ import annotations
 
-app = create_app()
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.app import include_api
+from app.api.docs import mount_docs
+from app.http import errors
+from app.http.health import mount_health
+from app.http.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
+from app.http.routing import dispatch_by_prefix
+from app.observability import install as install_observability
+from app.services import reports as report_service
+from app.services import webhook_sender
+from app.settings import get_settings
+from app.web.app import mount_web
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Webhook events are queued in the database by the requests that cause them; this
+    # instance's sender delivers them in the background for as long as the app serves.
+    sender = webhook_sender.start_background_sender()
+    try:
+        yield
+    finally:
+        if sender is not None:
+            # Joining waits for a delivery in flight; off the event loop, which keeps serving meanwhile.
+            await asyncio.to_thread(sender.stop)
+        # Report workers are separate processes; stop them with the app rather than orphan them.
+        await asyncio.to_thread(report_service.shutdown)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Centricity",
+        version="1.0",
+        summary="Measure how customer-centric an organization is, explain the result, recommend what to do next.",
+        openapi_url="/openapi.json",
+        docs_url=None,  # served by mount_docs, without a CDN or inline script
+        redoc_url=None,
+        responses=errors.ERROR_RESPONSES,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(RequestBodyLimit)
+    if get_settings().is_sqlite:
+        app.add_middleware(DatabaseConcurrencyLimit, limit=SQLITE_CONCURRENT_REQUESTS)
+    include_api(app)
+    mount_docs(app)
+    mount_web(app)
+    install_observability(app)  # last: its middleware wraps the others
+    mount_health(app)
+    dispatch_by_prefix(app)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`app.main:app`, made on first access: importing `create_app` from here (as the tests do) builds
+    no application and reads no settings."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    application = globals()["app"] = create_app()
+    return application

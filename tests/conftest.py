@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
-from app.api.app import create_app
 from app.db.engine import create_db_engine, get_engine
 from app.db.migrate import upgrade_to_head
+from app.main import create_app
 from app.questionnaire.concepts import ConceptRegistry
 from app.questionnaire.library import default_concepts
 from app.questionnaire.loader import load_questionnaire_file

@@ -1,7 +1,9 @@
-"""Database sessions: one per request (`get_session`) or per unit of work outside HTTP (`session_scope`).
+"""Database sessions: read sessions (no write lock on SQLite) and units of work outside HTTP (`session_scope`).
 
-Repositories never commit; the service function that owns a use case commits once, so a
-request either changes everything it meant to or nothing.
+The unit-of-work rule: services add and flush, and never commit; whoever owns the unit of work
+commits once, so a request or a job either changes everything it meant to or nothing. For a
+request that is the session dependency (`app.http.sessions.SessionDep`); for the CLI and the
+background jobs it is `session_scope`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.db.engine import READ_ONLY_OPTION, get_engine
-
-
-def get_session() -> Iterator[Session]:
-    """A session for one request (a FastAPI dependency); whatever was not committed is rolled back."""
-    with Session(get_engine()) as session:
-        yield session
 
 
 def read_session(engine: Engine | None = None) -> Session:
@@ -34,10 +30,16 @@ def engine_of(session: Session) -> Engine:
     return bind if isinstance(bind, Engine) else bind.engine
 
 
+def writing_engine(engine: Engine) -> Engine:
+    """`engine` for writes, even when it is a read session's (whose SQLite transactions begin deferred)."""
+    return engine.execution_options(**{READ_ONLY_OPTION: False})
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits when the block ends normally and rolls back on any exception (CLI, jobs)."""
-    with Session(engine or get_engine()) as session:
+    """A session that commits when the block ends normally and rolls back on any exception (CLI, jobs,
+    and the tiny transactions that must be committed before a request goes on)."""
+    with Session(writing_engine(engine or get_engine())) as session:
         try:
             yield session
             session.commit()

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.api.limits import done_with_database
 from app.db.session import read_session
+from app.http.limits import done_with_database
 from app.report.context import build_context
 from app.report.render import logo_data_url, render_html
 from app.report.source import ReportSource

@@ -10,7 +10,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 from zxcvbn import zxcvbn
 
-from app.db.session import engine_of, read_session
+from app.db.session import engine_of, writing_engine
 from app.db.tables import (
     ALL_API_KEY_SCOPES,
     ApiKey,
@@ -207,17 +207,18 @@ def revoke_api_key(session: Session, workspace_id: str, key_id: str, actor: str)
     return record
 
 
-def principal_for_api_key(session: Session, key: str) -> Principal:
-    """The workspace an API key acts for; a revoked or unknown key is refused with one message."""
-    # Looked up on a read session, so the request's own session starts no (on SQLite, locking) transaction
-    # for it; the occasional last_used_at is one short write of its own, committed at once.
-    with read_session(engine_of(session)) as reading:
-        record = reading.exec(select(ApiKey).where(ApiKey.key_hash == digest(key))).first()
+def principal_for_api_key(reading: Session, key: str) -> Principal:
+    """The workspace an API key acts for; a revoked or unknown key is refused with one message.
+
+    `reading` is a read session: the check takes no write lock. The occasional last_used_at (at most
+    once per LAST_USED_RESOLUTION) is a tiny write transaction of its own, ended before the request's
+    work begins, so no request holds the write lock because it was authenticated."""
+    record = reading.exec(select(ApiKey).where(ApiKey.key_hash == digest(key))).first()
     if record is None or record.revoked_at is not None:
         raise Unauthorized("invalid or revoked API key")
     now = utc_now()
     if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
         stale = or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION)
-        session.connection().execute(update(ApiKey).where(col(ApiKey.id) == record.id, stale).values(last_used_at=now))
-        session.commit()
+        with writing_engine(engine_of(reading)).begin() as connection:
+            connection.execute(update(ApiKey).where(col(ApiKey.id) == record.id, stale).values(last_used_at=now))
     return Principal(record.workspace_id, f"api_key:{record.id}", record.scope_set)

@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, delete, func, select
 
-from app.db.session import engine_of, read_session
+from app.db.session import engine_of, read_session, session_scope
 from app.db.tables import LoginAttempt, User, WebSession, Workspace, utc_now
 from app.security import digest
 from app.services import accounts, audit
@@ -125,15 +125,17 @@ def sign_in(session: Session, email: str, password: str, client_address: str | N
     subjects = _subjects(email, client_address)
     attempt = [LoginAttempt(subject=subject) for _limit, subject in subjects]
     attempt_ids = [row.id for row in attempt]  # read now: after the commit they would be loaded again
-    session.add_all(attempt)
-    session.commit()
+    # Committed at once, in a tiny transaction of its own, for concurrent attempts to see it.
+    with session_scope(engine_of(session)) as recording:
+        recording.add_all(attempt)
     try:
         with read_session(engine_of(session)) as reading:
             _check_rate_limit(reading, subjects, attempt_ids)
             user_id = accounts.authenticate_user(reading, email, password).id
     except TooManyAttempts:
-        session.exec(delete(LoginAttempt).where(col(LoginAttempt.id).in_(attempt_ids)))
-        session.commit()
+        # Taken back at once, whatever becomes of the request's own unit of work.
+        with session_scope(engine_of(session)) as undoing:
+            undoing.exec(delete(LoginAttempt).where(col(LoginAttempt.id).in_(attempt_ids)))
         raise
     pair_subject = subjects[0][1]
     # A success forgives the pair's failures; the email's and the address's stay counted for their window.

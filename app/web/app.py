@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from app.api import errors
+from app.http import errors
 from app.web.deps import SignInRequired
 from app.web.errors import error_page
 from app.web.routes import auth, dashboard, manage, respondent, results, settings_pages
@@ -21,7 +21,7 @@ def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, dashboard, manage, settings_pages, respondent, results):
         app.include_router(module.router)
-    errors.render_html_errors_with(error_page)
+    errors.render_html_errors_with(app, error_page)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(SignInRequired)

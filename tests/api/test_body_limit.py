@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from app.api.limits import MAX_REQUEST_BODY_BYTES
+from app.http.limits import MAX_REQUEST_BODY_BYTES
 from tests.api.conftest import Tenant
 
 

@@ -228,7 +228,7 @@ def test_an_oversize_body_without_a_length_is_cut_off_at_the_limit(branded: Tena
 
 
 def test_openapi_documents_the_logo_upload() -> None:
-    from app.api.app import create_app
+    from app.main import create_app
 
     spec = create_app().openapi()
     put = spec["paths"]["/api/v1/branding/logo"]["put"]

@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from app.api import app as app_module
-from app.api.limits import DatabaseConcurrencyLimit, done_with_database
 from app.db.engine import get_engine
+from app.http import health as health_module
+from app.http.limits import DatabaseConcurrencyLimit, done_with_database
 from app.settings import get_settings
 from tests.api.conftest import Tenant
 
@@ -80,7 +80,7 @@ def test_reads_answer_while_another_connection_holds_the_write_lock(
 def test_readyz_is_503_when_the_database_does_not_answer_in_time(
     client: TestClient, app_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app_module, "READY_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(health_module, "READY_TIMEOUT_SECONDS", 0.5)
     assert client.get("/readyz").status_code == 200
     url = make_url(app_database)
     if url.get_backend_name() == "sqlite":

@@ -85,7 +85,7 @@ def test_each_route_answers_403_naming_the_scope_a_key_lacks_and_changes_nothing
 
 
 def test_the_spec_describes_the_scopes_and_the_403() -> None:
-    from app.api.app import create_app
+    from app.main import create_app
 
     spec = create_app().openapi()
     create = spec["components"]["schemas"]["ApiKeyCreate"]["properties"]["scopes"]

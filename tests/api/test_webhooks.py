@@ -19,10 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.api.app import create_app
 from app.db.engine import get_engine
 from app.db.session import session_scope
 from app.db.tables import WebhookDelivery, utc_now
+from app.main import create_app
 from app.services import webhook_sender, webhooks
 from app.services.webhook_sender import MAX_ATTEMPTS, deliver_due
 from app.settings import get_settings

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.api.app import create_app
+from app.main import create_app
 from tests.api.conftest import Tenant, make_tenant
 
 

@@ -188,7 +188,7 @@ def test_the_json_formatter_keeps_exceptions_and_extra_fields() -> None:
 
 
 def test_an_unexpected_error_answers_500_with_the_request_id_that_its_log_line_carries(log_lines: Collect) -> None:
-    from app.api.app import create_app
+    from app.main import create_app
 
     app = create_app()
 

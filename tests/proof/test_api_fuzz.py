@@ -34,9 +34,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api.app import create_app
 from app.db.engine import get_engine
 from app.db.migrate import upgrade_to_head
+from app.main import create_app
 from app.settings import get_settings
 from tests.api.conftest import make_tenant
 from tests.proof.conftest import Record

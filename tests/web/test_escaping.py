@@ -24,7 +24,7 @@ def test_autoescape_is_on_for_every_extension() -> None:
 
 
 def _request() -> Request:
-    from app.api.app import create_app
+    from app.main import create_app
 
     app = create_app()
     return Request({"type": "http", "app": app, "router": app.router, "path": "/", "headers": [], "query_string": b""})

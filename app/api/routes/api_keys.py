@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import PagingDep, PrincipalDep, SessionDep
-from app.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Page
+from app.api.deps import PrincipalDep
+from app.api.schemas import ApiKeyCreated, ApiKeyPublic, Page
 from app.http.checked_input import CheckedRoute
+from app.http.inputs import ApiKeyCreate
+from app.http.paging import PagingDep
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import accounts
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=Page[ApiKeyPublic])
-def list_api_keys(session: SessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[ApiKeyPublic]:
+def list_api_keys(session: ReadSessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[ApiKeyPublic]:
     """The workspace's keys, oldest first, without the keys themselves."""
     rows, total = accounts.api_keys_page(session, principal.workspace_id, paging.limit, paging.offset)
     return Page(
@@ -33,7 +36,6 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Principal
     record, key = accounts.create_api_key(
         session, principal.workspace_id, body.name, principal.actor, scopes, granted_by=principal.scopes
     )
-    session.commit()
     return ApiKeyCreated(**ApiKeyPublic.model_validate(record).model_dump(), key=key)
 
 
@@ -41,5 +43,4 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Principal
 def revoke_api_key(key_id: str, session: SessionDep, principal: PrincipalDep) -> ApiKeyPublic:
     """Revoke a key: it stops working at once."""
     record = accounts.revoke_api_key(session, principal.workspace_id, key_id, principal.actor)
-    session.commit()
     return ApiKeyPublic.model_validate(record)

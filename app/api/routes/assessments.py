@@ -7,11 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
+from app.api.deps import PrincipalDep
 from app.api.schemas import (
-    AssessmentCreate,
     AssessmentPublic,
-    AssessmentUpdate,
     InvitedRespondent,
     InviteRequest,
     Page,
@@ -22,6 +20,10 @@ from app.api.schemas import (
 )
 from app.db.tables import AssessmentStatus, Respondent
 from app.http.checked_input import CheckedRoute
+from app.http.idempotency import IdempotencyKey, idempotency_scope, run_once
+from app.http.inputs import AssessmentCreate, AssessmentUpdate
+from app.http.paging import PagingDep
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.scoring.benchmark import Benchmark
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
@@ -47,7 +49,7 @@ def create_assessment(
 
 @router.get("", response_model=Page[AssessmentPublic])
 def list_assessments(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PrincipalDep,
     paging: PagingDep,
     organization_id: Annotated[str | None, Query(max_length=36)] = None,
@@ -61,7 +63,7 @@ def list_assessments(
 
 
 @router.get("/{assessment_id}", response_model=AssessmentPublic)
-def get_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
+def get_assessment(assessment_id: str, session: ReadSessionDep, principal: PrincipalDep) -> AssessmentPublic:
     """One assessment."""
     return AssessmentPublic.model_validate(assessments.get(session, principal, assessment_id))
 
@@ -72,7 +74,6 @@ def update_assessment(
 ) -> AssessmentPublic:
     """Change the title, target level, dates, anonymity or group size; the questionnaire stays pinned."""
     assessment = assessments.update(session, principal, assessment_id, body.model_dump(exclude_unset=True))
-    session.commit()
     return AssessmentPublic.model_validate(assessment)
 
 
@@ -80,7 +81,6 @@ def update_assessment(
 def open_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
     """Open a draft assessment for answers."""
     assessment = assessments.open_assessment(session, principal, assessment_id)
-    session.commit()
     return AssessmentPublic.model_validate(assessment)
 
 
@@ -88,7 +88,6 @@ def open_assessment(assessment_id: str, session: SessionDep, principal: Principa
 def close_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
     """Close an open assessment: no more answers; fires `assessment.closed`."""
     assessment = assessments.close_assessment(session, principal, assessment_id)
-    session.commit()
     return AssessmentPublic.model_validate(assessment)
 
 
@@ -131,7 +130,7 @@ def invite_respondents(
 
 @router.get("/{assessment_id}/respondents", response_model=Page[RespondentPublic])
 def list_respondents(
-    assessment_id: str, session: SessionDep, principal: PrincipalDep, paging: PagingDep
+    assessment_id: str, session: ReadSessionDep, principal: PrincipalDep, paging: PagingDep
 ) -> Page[RespondentPublic]:
     """Respondents with their progress (never their links). In an anonymous assessment times are to the day
     and a submitted respondent's progress is null, so nothing here joins a person to their exported answers."""
@@ -177,7 +176,7 @@ def push_response(
 @router.get("/{assessment_id}/results", response_model=AssessmentResult)
 def assessment_results(
     assessment_id: str,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PrincipalDep,
     include_in_progress: Annotated[bool, Query(description="Also count answers not yet submitted.")] = False,
 ) -> AssessmentResult:
@@ -186,7 +185,9 @@ def assessment_results(
 
 
 @router.get("/{assessment_id}/compare/{other_id}", response_model=Comparison)
-def compare_assessments(assessment_id: str, other_id: str, session: SessionDep, principal: PrincipalDep) -> Comparison:
+def compare_assessments(
+    assessment_id: str, other_id: str, session: ReadSessionDep, principal: PrincipalDep
+) -> Comparison:
     """This assessment against another (usually the previous one), with method changes flagged."""
     return results.compare(session, principal, assessment_id, other_id)
 
@@ -194,7 +195,7 @@ def compare_assessments(assessment_id: str, other_id: str, session: SessionDep, 
 @router.get("/{assessment_id}/benchmark", response_model=Benchmark)
 def benchmark(
     assessment_id: str,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PrincipalDep,
     industry: Annotated[str | None, Query(max_length=100)] = None,
     size_band: Annotated[str | None, Query(max_length=40)] = None,

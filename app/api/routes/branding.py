@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 
-from app.api.deps import PrincipalDep, SessionDep
-from app.api.errors import ErrorBody
+from app.api.deps import PrincipalDep
 from app.api.schemas import BrandingPublic, BrandingUpdate
 from app.http.branding import logo_response
 from app.http.checked_input import CheckedRoute
+from app.http.errors import ErrorBody
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import branding
 from app.services.branding import KEEP, Branding
 from app.settings import get_settings
@@ -59,7 +60,7 @@ async def logo_body(request: Request) -> tuple[bytes, str]:
 
 
 @router.get("", response_model=BrandingPublic)
-def get_branding(session: SessionDep, principal: PrincipalDep) -> BrandingPublic:
+def get_branding(session: ReadSessionDep, principal: PrincipalDep) -> BrandingPublic:
     """The workspace's report branding: the name the report shows, the accent colour, and whether it has a logo."""
     return _public(branding.of(session, principal), branding.custom_name(session, principal))
 
@@ -79,7 +80,6 @@ def update_branding(body: BrandingUpdate, session: SessionDep, principal: Princi
         accent_color=body.accent_color if "accent_color" in sent else KEEP,
     )
     custom = branding.custom_name(session, principal)
-    session.commit()
     return _public(updated, custom)
 
 
@@ -115,7 +115,6 @@ def put_logo(
     data, declared = upload
     updated = branding.set_logo(session, principal, data, declared)
     custom = branding.custom_name(session, principal)
-    session.commit()
     return _public(updated, custom)
 
 
@@ -132,7 +131,7 @@ def put_logo(
     },
 )
 def get_logo(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PrincipalDep,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
@@ -145,5 +144,4 @@ def get_logo(
 def delete_logo(session: SessionDep, principal: PrincipalDep) -> Response:
     """Remove the logo; the report then shows the name alone. Answers 204 also when there was none."""
     branding.remove_logo(session, principal)
-    session.commit()
     return Response(status_code=204)

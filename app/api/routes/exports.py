@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep
 from app.http.checked_input import CheckedRoute
+from app.http.sessions import ReadSessionDep
 from app.services import exports
 from app.services.exports import AssessmentExport
 
@@ -33,7 +34,7 @@ def _file_response(media_type: str, description: str) -> dict[int | str, dict[st
     response_class=Response,
     responses=_file_response("text/csv", "One row per respondent and answered question (UTF-8 with BOM)."),
 )
-def export_csv(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+def export_csv(assessment_id: str, session: ReadSessionDep, principal: PrincipalDep) -> Response:
     """The raw answers as CSV, one row per respondent and question; pseudonymous when the assessment is anonymous."""
     data = exports.load(session, principal, assessment_id)
     return Response(exports.to_csv(data), media_type=CSV_TYPE, headers=_download_headers(exports.filename(data, "csv")))
@@ -44,7 +45,7 @@ def export_csv(assessment_id: str, session: SessionDep, principal: PrincipalDep)
     response_class=Response,
     responses=_file_response(XLSX_TYPE, "Sheets Summary, Dimensions, Questions, Answers, Outcomes, Recommendations."),
 )
-def export_xlsx(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+def export_xlsx(assessment_id: str, session: ReadSessionDep, principal: PrincipalDep) -> Response:
     """The result and the raw answers as an Excel workbook, one sheet per part."""
     data = exports.load(session, principal, assessment_id)
     return Response(
@@ -53,7 +54,7 @@ def export_xlsx(assessment_id: str, session: SessionDep, principal: PrincipalDep
 
 
 @router.get("/{assessment_id}/export.json", response_model=AssessmentExport)
-def export_json(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+def export_json(assessment_id: str, session: ReadSessionDep, principal: PrincipalDep) -> JSONResponse:
     """The assessment, its questionnaire reference, every respondent with their answers, and the result."""
     data = exports.load(session, principal, assessment_id)
     return JSONResponse(exports.to_json(data), headers=_download_headers(exports.filename(data, "json")))

@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
-from app.api.schemas import OrganizationCreate, OrganizationPublic, OrganizationUpdate, Page
+from app.api.deps import PrincipalDep
+from app.api.schemas import OrganizationPublic, OrganizationUpdate, Page
 from app.http.checked_input import CheckedRoute
+from app.http.idempotency import IdempotencyKey, idempotency_scope, run_once
+from app.http.inputs import OrganizationCreate
+from app.http.paging import PagingDep
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import organizations, results
 from app.services.results import TrendEntry
 
@@ -28,7 +32,7 @@ def create_organization(
 
 
 @router.get("", response_model=Page[OrganizationPublic])
-def list_organizations(session: SessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[OrganizationPublic]:
+def list_organizations(session: ReadSessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[OrganizationPublic]:
     """The workspace's organizations, by name."""
     rows, total = organizations.list_page(session, principal, paging.limit, paging.offset)
     return Page(
@@ -40,7 +44,7 @@ def list_organizations(session: SessionDep, principal: PrincipalDep, paging: Pag
 
 
 @router.get("/{organization_id}", response_model=OrganizationPublic)
-def get_organization(organization_id: str, session: SessionDep, principal: PrincipalDep) -> OrganizationPublic:
+def get_organization(organization_id: str, session: ReadSessionDep, principal: PrincipalDep) -> OrganizationPublic:
     """One organization."""
     return OrganizationPublic.model_validate(organizations.get(session, principal, organization_id))
 
@@ -51,7 +55,6 @@ def update_organization(
 ) -> OrganizationPublic:
     """Change an organization's name, industry, size band or region."""
     organization = organizations.update(session, principal, organization_id, body.model_dump(exclude_unset=True))
-    session.commit()
     return OrganizationPublic.model_validate(organization)
 
 
@@ -59,11 +62,10 @@ def update_organization(
 def delete_organization(organization_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
     """Delete an organization with all its assessments, respondents and answers."""
     organizations.delete(session, principal, organization_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @router.get("/{organization_id}/trend", response_model=list[TrendEntry])
-def organization_trend(organization_id: str, session: SessionDep, principal: PrincipalDep) -> list[TrendEntry]:
+def organization_trend(organization_id: str, session: ReadSessionDep, principal: PrincipalDep) -> list[TrendEntry]:
     """The organization's open and closed assessments, oldest first, each compared with the one before."""
     return results.organization_trend(session, principal, organization_id)

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep
 from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
+from app.http.sessions import ReadSessionDep
 
 router = APIRouter(prefix="/assessments", tags=["reports"], route_class=CheckedRoute)
 
@@ -27,7 +28,7 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{assessment_id}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
-async def report_pdf(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> Response:
+async def report_pdf(assessment_id: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The recommendation report as PDF: summary, levels, a page per dimension, gaps, outcomes, trend,
     benchmark, roadmap, method and answers. Rendered in a worker process; the same report is served
     from a cache until its result or the branding changes. 503 when a render overruns its time limit."""
@@ -36,6 +37,6 @@ async def report_pdf(assessment_id: str, principal: PrincipalDep, session: Sessi
 
 # response_class=Response, not HTMLResponse: the latter would document the JSON errors as text/html.
 @router.get("/{assessment_id}/report.html", response_class=Response, responses=HTML_RESPONSE)
-async def report_html(assessment_id: str, principal: PrincipalDep, session: SessionDep) -> Response:
+async def report_html(assessment_id: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The recommendation report as HTML, for reading in a browser; the logo is inlined."""
     return await html_response(session, principal, assessment_id)

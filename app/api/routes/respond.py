@@ -6,9 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
-from app.api.deps import IdempotencyKey, SessionDep, run_once
 from app.api.schemas import (
     AnswersIn,
     ProgressPublic,
@@ -22,6 +20,8 @@ from app.db.engine import get_engine
 from app.db.session import read_session
 from app.db.tables import AssessmentStatus
 from app.http.checked_input import CheckedRoute
+from app.http.idempotency import IdempotencyKey, run_once
+from app.http.sessions import SessionDep
 from app.observability.metrics import count_answers_saved
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
@@ -108,24 +108,27 @@ def get_form(token: str) -> RespondView:
 
 
 @router.put("/{token}/answers", response_model=SavedAnswers)
-def save_answers(token: str, body: AnswersIn, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def save_answers(
+    token: str, body: AnswersIn, request: Request, session: SessionDep, key: IdempotencyKey = None
+) -> JSONResponse:
     """Save some or all answers; partial is fine, null clears one. One refused answer and nothing is saved."""
     # The most frequent request there is (an autosave per answer): one Core transaction on a pooled
     # connection, no ORM session, and the SavedAnswers shape built as plain JSON.
     if key is None:
         saved = responses.save_by_token(get_engine(), token, body.answers, body.comments)
         return JSONResponse(_saved_body(body, saved))
-    with Session(get_engine()) as session:
-        connection = session.connection()
-        link, questionnaire = responses.link_by_token(connection, token, for_update=True)
+    # With a key: the request's unit of work (the session dependency commits it), which the stored
+    # outcome shares. A session opens no connection until used, so the autosave above pays nothing for it.
+    connection = session.connection()
+    link, questionnaire = responses.link_by_token(connection, token, for_update=True)
 
-        def work() -> tuple[int, dict[str, Any]]:
-            saved = responses.save_to_link(connection, link, questionnaire, body.answers, body.comments)
-            count_answers_saved(session, saved.written)
-            return 200, _saved_body(body, saved)
+    def work() -> tuple[int, dict[str, Any]]:
+        saved = responses.save_to_link(connection, link, questionnaire, body.answers, body.comments)
+        count_answers_saved(session, saved.written)
+        return 200, _saved_body(body, saved)
 
-        scope = f"respondent:{link.respondent_id}"
-        return run_once(session, request, scope, key, body.model_dump(), work, encoded=True)
+    scope = f"respondent:{link.respondent_id}"
+    return run_once(session, request, scope, key, body.model_dump(), work, encoded=True)
 
 
 def _saved_body(body: AnswersIn, saved: responses.Saved) -> dict[str, Any]:
@@ -142,6 +145,5 @@ def submit(token: str, session: SessionDep) -> SubmittedPublic:
     """Hand in the answers; every visible required question must be answered. Twice is a 409."""
     context = responses.by_token(session, token, for_update=True)
     respondent = responses.submit(session, context)
-    session.commit()
     assert respondent.submitted_at is not None
     return SubmittedPublic(submitted_at=respondent.submitted_at)

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import IdempotencyKey, PagingDep, PrincipalDep, SessionDep, idempotency_scope, run_once
+from app.api.deps import PrincipalDep
 from app.api.schemas import Page
 from app.db.tables import URL_MAX, DeliveryStatus
 from app.http.checked_input import CheckedRoute
+from app.http.idempotency import IdempotencyKey, idempotency_scope, run_once
+from app.http.paging import PagingDep
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import webhooks
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=CheckedRoute)
@@ -87,7 +90,7 @@ def create_webhook(
 
 
 @router.get("", response_model=Page[WebhookPublic])
-def list_webhooks(session: SessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[WebhookPublic]:
+def list_webhooks(session: ReadSessionDep, principal: PrincipalDep, paging: PagingDep) -> Page[WebhookPublic]:
     """The workspace's webhooks, oldest first, without their secrets."""
     rows, total = webhooks.list_page(session, principal, paging.limit, paging.offset)
     return Page(
@@ -96,7 +99,7 @@ def list_webhooks(session: SessionDep, principal: PrincipalDep, paging: PagingDe
 
 
 @router.get("/{webhook_id}", response_model=WebhookPublic)
-def get_webhook(webhook_id: str, session: SessionDep, principal: PrincipalDep) -> WebhookPublic:
+def get_webhook(webhook_id: str, session: ReadSessionDep, principal: PrincipalDep) -> WebhookPublic:
     """One webhook, without its secret."""
     return WebhookPublic.model_validate(webhooks.get(session, principal, webhook_id))
 
@@ -105,13 +108,12 @@ def get_webhook(webhook_id: str, session: SessionDep, principal: PrincipalDep) -
 def delete_webhook(webhook_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
     """Delete a webhook: nothing more is sent to it, and its pending deliveries and log are removed."""
     webhooks.delete(session, principal, webhook_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryPublic])
 def list_deliveries(
-    webhook_id: str, session: SessionDep, principal: PrincipalDep, paging: PagingDep
+    webhook_id: str, session: ReadSessionDep, principal: PrincipalDep, paging: PagingDep
 ) -> Page[DeliveryPublic]:
     """The webhook's delivery log, newest first: each event's status, attempts and last error."""
     rows, total = webhooks.deliveries_page(session, principal, webhook_id, paging.limit, paging.offset)

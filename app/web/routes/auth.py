@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import SessionDep
 from app.http.checked_input import CheckedRoute
+from app.http.sessions import SessionDep
 from app.services import web_sessions
 from app.services.errors import Unauthorized
 from app.settings import get_settings
@@ -57,7 +57,6 @@ def login(
         signed_in, token = web_sessions.sign_in(session, email, password, client)
     except Unauthorized:
         return _login_page(request, _safe_next(next), "That email and password do not match an account.", 401)
-    session.commit()
     settings = get_settings()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -77,7 +76,6 @@ def login(
 @router.post("/logout")
 def logout(session: SessionDep, viewer: PostingViewerDep) -> Response:
     web_sessions.sign_out(session, viewer.session_token)
-    session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(get_settings().session_cookie_name, path="/")
     return response

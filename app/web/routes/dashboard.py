@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
 from app.http.checked_input import CheckedRoute
+from app.http.sessions import ReadSessionDep
 from app.services import assessments, organizations, responses
 from app.web.deps import ViewerDep
 from app.web.templating import render
@@ -16,7 +16,7 @@ DASHBOARD_LIMIT = 200
 
 
 @router.get("/")
-def dashboard(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def dashboard(request: Request, session: ReadSessionDep, viewer: ViewerDep) -> HTMLResponse:
     orgs, org_total = organizations.list_page(session, viewer.principal, DASHBOARD_LIMIT, 0)
     runs, _ = assessments.list_page(session, viewer.principal, DASHBOARD_LIMIT, 0)
     counted = responses.counts(session, [a.id for a in runs])

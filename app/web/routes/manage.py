@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.api.deps import MAX_OFFSET, SessionDep
-from app.api.schemas import DATE_RANGE, AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate, date_in_range
 from app.db.tables import Anonymity, Assessment, AssessmentStatus, Respondent
 from app.http.checked_input import CheckedRoute
+from app.http.inputs import DATE_RANGE, AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate, date_in_range
+from app.http.paging import MAX_OFFSET
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.questionnaire.models import Questionnaire
 from app.services import assessments, organizations, privacy, questionnaires, responses
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -137,12 +138,13 @@ def create_organization(
         return _organization_form(request, viewer, values, errors_of(exc), 422)
     except Conflict as exc:
         return _organization_form(request, viewer, values, {"name": [f"{exc.message.capitalize()}."]}, 422)
-    session.commit()
     return RedirectResponse("/", status_code=303)
 
 
 @router.get("/organizations/{organization_id}")
-def organization_page(request: Request, session: SessionDep, viewer: ViewerDep, organization_id: str) -> HTMLResponse:
+def organization_page(
+    request: Request, session: ReadSessionDep, viewer: ViewerDep, organization_id: str
+) -> HTMLResponse:
     organization = organizations.get(session, viewer.principal, organization_id)
     runs, total = assessments.list_page(
         session, viewer.principal, ASSESSMENTS_PER_ORGANIZATION_PAGE, 0, organization_id=organization.id
@@ -228,7 +230,7 @@ def _assessment_form(
 
 @router.get("/assessments/new")
 def new_assessment_form(
-    request: Request, session: SessionDep, viewer: ViewerDep, organization_id: str = ""
+    request: Request, session: ReadSessionDep, viewer: ViewerDep, organization_id: str = ""
 ) -> HTMLResponse:
     library = questionnaires.library()
     values = {
@@ -325,7 +327,6 @@ def create_assessment(
         if "closes_at" in found:  # the service checks the order of the dates; say it in the form's terms
             found = {"last_day": ["The last day cannot be before the opening day."]}
         return _assessment_form(request, session, viewer, organization.id, values, found, 422)
-    session.commit()
     return RedirectResponse(f"/assessments/{created.id}", status_code=303)
 
 
@@ -427,7 +428,7 @@ def _assessment_page(
 @router.get("/assessments/{assessment_id}")
 def assessment_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     viewer: ViewerDep,
     assessment_id: str,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
@@ -460,19 +461,19 @@ def change_privacy(
         return _assessment_page(
             request, session, viewer, assessment_id, settings_values=values, settings_errors=errors, status=status
         )
-    session.commit()
     return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
 @router.post("/assessments/{assessment_id}/open")
 def open_assessment(session: SessionDep, viewer: PostingViewerDep, assessment_id: str) -> RedirectResponse:
     assessments.open_assessment(session, viewer.principal, assessment_id)
-    session.commit()
     return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/close")
-def close_confirmation(request: Request, session: SessionDep, viewer: ViewerDep, assessment_id: str) -> HTMLResponse:
+def close_confirmation(
+    request: Request, session: ReadSessionDep, viewer: ViewerDep, assessment_id: str
+) -> HTMLResponse:
     assessment = assessments.get(session, viewer.principal, assessment_id)
     invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
     return render(
@@ -492,7 +493,6 @@ def close_assessment(
     if confirm != "yes":  # closing cannot be undone: only the confirmation page's button closes
         return RedirectResponse(f"/assessments/{assessment_id}/close", status_code=303)
     assessments.close_assessment(session, viewer.principal, assessment_id)
-    session.commit()
     return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
@@ -631,7 +631,6 @@ def invite_people(
             status=422,
         )
     created = responses.invite(session, viewer.principal, assessment.id, invitees)
-    session.commit()
     return _with_no_store(_deliver_links(request, viewer, assessment, created, deliver))
 
 
@@ -669,5 +668,4 @@ def invite_anonymous(
             status=422,
         )
     created = responses.invite(session, viewer.principal, assessment.id, [Invitee(role, function)] * how_many)
-    session.commit()
     return _with_no_store(_deliver_links(request, viewer, assessment, created, deliver))

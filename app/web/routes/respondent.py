@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.api.deps import ReadSessionDep, SessionDep
 from app.db.tables import Anonymity, AssessmentStatus, utc_now
 from app.http.checked_input import CheckedRoute
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
 from app.questionnaire.normalized import TEXT_MAX_LENGTH, accepted_answers
 from app.scoring.answers import Respondent as ScoredRespondent
@@ -605,7 +605,6 @@ def save_page(request: Request, token: str, number: int, session: SessionDep, fo
             general_errors=general,
             status_code=422,
         )
-    session.commit()
 
     action = form.get("action")
     if action == "later":
@@ -669,7 +668,6 @@ def submit(request: Request, token: str, session: SessionDep, form: FormDep) -> 
     except Conflict:
         session.rollback()
         return _gate(request, context, token) or _closed_page(request, context)
-    session.commit()
     return RedirectResponse(f"/r/{token}/thanks", status_code=303)
 
 

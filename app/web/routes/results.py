@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import ReadSessionDep, SessionDep
 from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
+from app.http.sessions import ReadSessionDep
 from app.presentation.results import date, results_view
 from app.services import assessments, organizations, responses, results
 from app.web.deps import ViewerDep
@@ -55,12 +55,12 @@ def results_page(request: Request, assessment_id: str, session: ReadSessionDep, 
 
 
 @router.get("/assessments/{assessment_id}/report.pdf")
-async def report_pdf(assessment_id: str, viewer: ViewerDep, session: SessionDep) -> Response:
+async def report_pdf(assessment_id: str, viewer: ViewerDep, session: ReadSessionDep) -> Response:
     """The recommendation report to download, for the signed-in consultant's workspace only."""
     return await pdf_response(session, viewer.principal, assessment_id)
 
 
 @router.get("/assessments/{assessment_id}/report.html")
-async def report_html(assessment_id: str, viewer: ViewerDep, session: SessionDep) -> HTMLResponse:
+async def report_html(assessment_id: str, viewer: ViewerDep, session: ReadSessionDep) -> HTMLResponse:
     """The same report to read in the browser."""
     return await html_response(session, viewer.principal, assessment_id)

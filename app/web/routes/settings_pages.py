@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.api.deps import SessionDep
-from app.api.schemas import ApiKeyCreate
 from app.db.tables import NAME_MAX, ApiKeyScope
 from app.http.branding import logo_response
 from app.http.checked_input import CheckedRoute
+from app.http.inputs import ApiKeyCreate
+from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import accounts, branding, webhooks
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
@@ -78,7 +78,7 @@ def _api_keys_page(
 
 
 @router.get("/settings/api-keys")
-def api_keys_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def api_keys_page(request: Request, session: ReadSessionDep, viewer: ViewerDep) -> HTMLResponse:
     return _api_keys_page(request, session, viewer)
 
 
@@ -107,7 +107,6 @@ def create_api_key(
         frozenset(checked.scopes),
         granted_by=viewer.principal.scopes,
     )
-    session.commit()
     # Shown in this response only: the key is stored as a digest and cannot be shown again.
     return _api_keys_page(request, session, viewer, new_key={"name": record.name, "key": key})
 
@@ -115,7 +114,6 @@ def create_api_key(
 @router.post("/settings/api-keys/{key_id}/revoke")
 def revoke_api_key(session: SessionDep, viewer: PostingViewerDep, key_id: str) -> RedirectResponse:
     accounts.revoke_api_key(session, viewer.principal.workspace_id, key_id, viewer.principal.actor)
-    session.commit()
     return RedirectResponse("/settings/api-keys", status_code=303)
 
 
@@ -174,7 +172,7 @@ def _webhooks_page(
 
 
 @router.get("/settings/webhooks")
-def webhooks_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def webhooks_page(request: Request, session: ReadSessionDep, viewer: ViewerDep) -> HTMLResponse:
     return _webhooks_page(request, session, viewer)
 
 
@@ -207,14 +205,12 @@ def create_webhook(
     except Conflict as exc:
         return _webhooks_page(request, session, viewer, values=values, errors={"url": [exc.message]}, status=409)
     secret = hook.secret
-    session.commit()
     return _webhooks_page(request, session, viewer, new_secret={"url": url, "secret": secret})
 
 
 @router.post("/settings/webhooks/{webhook_id}/delete")
 def delete_webhook(session: SessionDep, viewer: PostingViewerDep, webhook_id: str) -> RedirectResponse:
     webhooks.delete(session, viewer.principal, webhook_id)
-    session.commit()
     return RedirectResponse("/settings/webhooks", status_code=303)
 
 
@@ -297,7 +293,9 @@ def _branding_page(
 
 
 @router.get("/settings/branding")
-def branding_page(request: Request, session: SessionDep, viewer: ViewerDep, saved: str | None = None) -> HTMLResponse:
+def branding_page(
+    request: Request, session: ReadSessionDep, viewer: ViewerDep, saved: str | None = None
+) -> HTMLResponse:
     return _branding_page(request, session, viewer, saved=saved)
 
 
@@ -326,7 +324,6 @@ def save_branding(
     if errors:
         return _branding_page(request, session, viewer, values=values, errors=errors, status=422)
     branding.update(session, viewer.principal, name=new_name, accent_color=new_color)
-    session.commit()
     return RedirectResponse("/settings/branding?saved=settings", status_code=303)
 
 
@@ -352,20 +349,18 @@ def upload_logo(
         session.rollback()
         errors = _field_errors(exc, "logo")
         return _branding_page(request, session, viewer, logo_errors=errors, status=exc.status_code)
-    session.commit()
     return RedirectResponse("/settings/branding?saved=logo", status_code=303)
 
 
 @router.post("/settings/branding/logo/delete")
 def delete_logo(session: SessionDep, viewer: PostingViewerDep) -> RedirectResponse:
     branding.remove_logo(session, viewer.principal)
-    session.commit()
     return RedirectResponse("/settings/branding?saved=logo-removed", status_code=303)
 
 
 @router.get("/settings/branding/logo")
 def branding_logo(
-    session: SessionDep, viewer: ViewerDep, if_none_match: Annotated[str | None, Header(max_length=200)] = None
+    session: ReadSessionDep, viewer: ViewerDep, if_none_match: Annotated[str | None, Header(max_length=200)] = None
 ) -> Response:
     """The stored logo, for the signed-in user's own workspace only (the preview on the page)."""
     return logo_response(branding.of(session, viewer.principal), if_none_match)

@@ -54,13 +54,13 @@ class ErrorBody(BaseModel):
 
 
 HtmlRenderer = Callable[[Request, int, str, dict[str, str] | None], Response]
-_html_renderer: HtmlRenderer | None = None
+# Where an application keeps its HTML error renderer (on `app.state`: each application its own).
+_HTML_RENDERER_STATE = "html_error_renderer"
 
 
-def render_html_errors_with(renderer: HtmlRenderer) -> None:
-    """Pages outside /api/ get their errors as HTML from `renderer` (the web app's error page)."""
-    global _html_renderer
-    _html_renderer = renderer
+def render_html_errors_with(app: FastAPI, renderer: HtmlRenderer) -> None:
+    """Pages outside /api/ of `app` get their errors as HTML from `renderer` (the web app's error page)."""
+    setattr(app.state, _HTML_RENDERER_STATE, renderer)
 
 
 def error_response(status: int, name: str, message: str, problems: Any = None, headers: Any = None) -> JSONResponse:
@@ -91,8 +91,9 @@ def _allowed_methods(request: Request, first_route_allows: str | None) -> str:
 def _respond(
     request: Request, status: int, name: str, message: str, problems: Any = None, headers: Any = None
 ) -> Response:
-    if _html_renderer is not None and not request.url.path.startswith("/api/") and request.url.path != "/openapi.json":
-        return _html_renderer(request, status, message, headers)
+    renderer: HtmlRenderer | None = getattr(request.app.state, _HTML_RENDERER_STATE, None)
+    if renderer is not None and not request.url.path.startswith("/api/") and request.url.path != "/openapi.json":
+        return renderer(request, status, message, headers)
     return error_response(status, name, message, problems, headers)
 
 
