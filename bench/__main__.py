@@ -7,9 +7,9 @@ from __future__ import annotations
 import platform
 import sys
 
-from bench import api, load, report, scoring
+from bench import api, http, load, report, scoring
 
-BENCHMARKS = {"scoring": scoring.run, "api": api.run, "report": report.run}
+BENCHMARKS = {"scoring": scoring.run, "http": http.run, "api": api.run, "report": report.run}
 CHOICES = {**BENCHMARKS, "load": load.run}
 
 
