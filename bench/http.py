@@ -168,9 +168,12 @@ class BenchSetup:
             return {"cookie": f"{match.group(1)}={match.group(2)}"}
 
 
-def save_medians(base_url: str, setup: BenchSetup) -> tuple[float, float, list[str], int]:
-    """Median save (ms) with nobody reading, then with READERS clients looping over the slow reads;
-    also the failures and how many reads ran beside the saves."""
+def save_medians(
+    base_url: str, setup: BenchSetup, *, with_questionnaires: bool = True
+) -> tuple[float, float, list[str], int]:
+    """Median save (ms) with nobody reading, then with READERS clients looping over the slow reads
+    (the questionnaire list and the results page, or the results page alone); also the failures and
+    how many reads ran beside the saves."""
     failures: list[str] = []
     numbers = itertools.count()
 
@@ -189,16 +192,14 @@ def save_medians(base_url: str, setup: BenchSetup) -> tuple[float, float, list[s
     reads = [0]
 
     def read_in_a_loop() -> None:
-        reads_of = [
-            ("/api/v1/questionnaires", setup.headers),
-            (f"/assessments/{setup.assessment_id}/results", setup.cookie),
-        ]
+        results_page = (f"/assessments/{setup.assessment_id}/results", setup.cookie)
+        reads_of = [("/api/v1/questionnaires", setup.headers), results_page] if with_questionnaires else [results_page]
         deadline = time.monotonic() + MEASURE_DEADLINE
         with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
             for turn in itertools.count():
                 if done.is_set() or time.monotonic() > deadline:
                     return
-                path, headers = reads_of[turn % 2]
+                path, headers = reads_of[turn % len(reads_of)]
                 response = http.get(path, headers=headers)
                 reads[0] += 1
                 if response.status_code != 200:
@@ -334,6 +335,14 @@ def run() -> list[str]:
             lines.append(
                 _ratio_line(f"answer save beside {READERS} readers", busy_ms, idle_ms, SAVES_GOAL, "idle")
                 + f"; {reads} reads ran beside them"
+            )
+            failures += save_failures
+            # The same, the readers on the results page alone: what the questionnaire list's parsing
+            # (on every call until the library is cached) takes from the saves, by difference.
+            idle_ms, busy_ms, save_failures, reads = save_medians(app_url, setup, with_questionnaires=False)
+            lines.append(
+                _ratio_line(f"  the same, {READERS} readers of results only", busy_ms, idle_ms, SAVES_GOAL, "idle")
+                + f"; {reads} reads"
             )
             failures += save_failures
     lines.append(f"  failed requests: {len(failures)}" + (f", first: {failures[0]}" if failures else ""))

@@ -4,8 +4,8 @@ The plumbing the pages share (sessions, paging, idempotency) is in app.http."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,11 +41,12 @@ _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def require_scope(
     reads: ApiKeyScope = ApiKeyScope.READ, writes: ApiKeyScope = ApiKeyScope.WRITE
-) -> Callable[[Request, Principal], None]:
+) -> Callable[[Request, Principal], Coroutine[Any, Any, None]]:
     """A dependency that lets through only a caller with the scope the request needs: `reads` for
     GET and HEAD, `writes` for the other methods; 403 naming the missing scope otherwise."""
 
-    def check_scope(request: Request, principal: PrincipalDep) -> None:
+    # async: a comparison of scopes, not worth a trip through the thread pool on every API request.
+    async def check_scope(request: Request, principal: PrincipalDep) -> None:
         accounts.require_scope(principal, reads if request.method in _READING_METHODS else writes)
 
     return check_scope
