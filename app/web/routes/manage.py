@@ -268,6 +268,7 @@ def _midnight_utc(on: date) -> datetime:
 def create_assessment(
     request: Request,
     session: SessionDep,
+    reading: ReadSessionDep,
     viewer: PostingViewerDep,
     organization_id: Annotated[str, Form()] = "",
     questionnaire_id: Annotated[str, Form()] = "",
@@ -279,7 +280,8 @@ def create_assessment(
     min_group_size: Annotated[str, Form()] = "",
     show_personal_result: Annotated[str, Form()] = "",
 ) -> Response:
-    organization = organizations.get(session, viewer.principal, organization_id)
+    # Read on a read session, and the form re-shown from it: only the create itself writes.
+    organization = organizations.get(reading, viewer.principal, organization_id)
     values: dict[str, Any] = {
         "questionnaire_id": questionnaire_id,
         "title": title,
@@ -315,18 +317,18 @@ def create_assessment(
         for field, messages in errors_of(exc).items():
             errors.setdefault(field, []).extend(messages)
     if errors or fields is None:
-        return _assessment_form(request, session, viewer, organization.id, values, errors, 422)
+        return _assessment_form(request, reading, viewer, organization.id, values, errors, 422)
     try:
         created = assessments.create(session, viewer.principal, fields.model_dump())
     except NotFound:
         return _assessment_form(
-            request, session, viewer, organization.id, values, {"questionnaire_id": ["Choose a questionnaire."]}, 422
+            request, reading, viewer, organization.id, values, {"questionnaire_id": ["Choose a questionnaire."]}, 422
         )
     except InvalidInput as exc:
         found = problems_of(exc, "questionnaire_id")
         if "closes_at" in found:  # the service checks the order of the dates; say it in the form's terms
             found = {"last_day": ["The last day cannot be before the opening day."]}
-        return _assessment_form(request, session, viewer, organization.id, values, found, 422)
+        return _assessment_form(request, reading, viewer, organization.id, values, found, 422)
     return RedirectResponse(f"/assessments/{created.id}", status_code=303)
 
 
