@@ -55,6 +55,10 @@ def run_once(
         status, body = work()
         return JSONResponse(status_code=status, content=body if encoded else jsonable_encoder(body))
     guard = idempotency.IdempotentRequest.of(scope, key, request.method, request.url.path, jsonable_encoder(payload))
+    # Looked up in the request's own transaction, not on a read session: on SQLite that makes a
+    # concurrent retry wait for the first request's commit and replay it, where a check on a read
+    # session would let it do the work again and fail on the work's own unique keys (a 409 for an
+    # organization's name) before reaching the idempotency record's.
     earlier = idempotency.stored_outcome(session, guard)
     if earlier is not None:
         return _replayed(earlier)
