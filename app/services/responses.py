@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, Table
@@ -567,3 +567,92 @@ def counts(session: Session, assessment_ids: Sequence[str]) -> dict[str, tuple[i
         for assessment_id, invited, submitted in rows:
             found[assessment_id] = (invited, submitted)
     return found
+
+
+# ---- reading the respondent's form
+#
+# `GET /respond/{token}` comes before every page a client shows, so it reads only what the form
+# shows besides the questions (which come from the snapshot cache), in two Core statements.
+
+RespondentStatus = Literal["open", "not_open", "closed", "submitted"]
+
+
+def respondent_status(submitted_at: datetime | None, assessment: assessments.Schedule) -> RespondentStatus:
+    """Where a respondent stands: handed in, or whether their assessment takes answers now."""
+    if submitted_at is not None:
+        return "submitted"
+    if assessments.accepts_answers(assessment):
+        return "open"
+    return "closed" if assessment.status is AssessmentStatus.CLOSED else "not_open"
+
+
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """Everything a respondent's form depends on: the pinned questionnaire and the link's own state."""
+
+    questionnaire: Questionnaire
+    questionnaire_hash: str
+    assessment_title: str
+    status: RespondentStatus
+    role: str
+    function: str
+    values: dict[str, Any]  # stored answers by question id, in question id order
+    comments: dict[str, str]  # the non-empty comments, in question id order
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    status: AssessmentStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+_FORM_LINK = (
+    sa.select(
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.role,
+        _RESPONDENTS.c.function,
+        _RESPONDENTS.c.submitted_at,
+        _ASSESSMENTS.c.id,
+        _ASSESSMENTS.c.title,
+        _ASSESSMENTS.c.status,
+        _ASSESSMENTS.c.opens_at,
+        _ASSESSMENTS.c.closes_at,
+        _ASSESSMENTS.c.questionnaire_hash,
+    )
+    .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
+    .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
+)
+_FORM_ANSWERS = (
+    sa.select(_ANSWERS.c.question_id, _ANSWERS.c.value, _ANSWERS.c.comment)
+    .where(_ANSWERS.c.respondent_id == sa.bindparam("b_respondent"))
+    .order_by(_ANSWERS.c.question_id)
+)
+
+
+def form_state(connection: Connection, token: str) -> FormState:
+    """The state of the form a link token opens (any token that is not valid is not found), read
+    in the connection's transaction; the two statements see one snapshot when it is a read transaction."""
+    row = connection.execute(_FORM_LINK, {"b_token_hash": digest(token)}).first()
+    if row is None:
+        raise NotFound("this link is not valid")
+    respondent_id, role, function, submitted_at, assessment_id, title, status, opens_at, closes_at, pinned = row
+    questionnaire = questionnaires.from_snapshot(
+        lambda: connection.execute(_SNAPSHOT, {"b_assessment": assessment_id}).scalar_one(), pinned
+    )
+    values: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    for question_id, value, comment in connection.execute(_FORM_ANSWERS, {"b_respondent": respondent_id}):
+        values[question_id] = value
+        if comment:
+            comments[question_id] = comment
+    return FormState(
+        questionnaire,
+        pinned,
+        title,
+        respondent_status(submitted_at, _Schedule(status, opens_at, closes_at)),
+        role,
+        function,
+        values,
+        comments,
+    )
