@@ -8,9 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import respond_form
-from app.api.schemas import RespondView
+from app.api.schemas import ProgressPublic, RespondQuestion, RespondSection, RespondView
+from app.db.session import read_session
 from app.questionnaire.library import find_questionnaire
+from app.questionnaire.models import Question
+from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
+from app.services import responses
 from tests.api.conftest import Tenant
 
 FLAGSHIP = "customer-centricity"
@@ -128,3 +132,80 @@ def test_the_form_of_a_questionnaire_is_made_once(
 def test_an_unknown_link_is_still_a_404(client: TestClient) -> None:
     response = form(client, "no-such-token", "*")
     assert response.status_code == 404
+
+
+def reference_body(token: str) -> bytes:
+    """The form as the response model made it before the form was cached: model objects, serialized by pydantic."""
+    with read_session() as session:
+        context = responses.by_token(session, token)
+        values, comments = responses.stored_values(session, context.respondent.id)
+    questionnaire = context.questionnaire
+    visible = visibility(questionnaire, values)
+
+    def question(q: Question) -> RespondQuestion:
+        return RespondQuestion(
+            id=q.id,
+            dimension=q.dimension,
+            type=q.type.value,
+            text=q.text,
+            help=q.help,
+            required=q.required,
+            comment_prompt=q.comment,
+            answers=accepted_answers(q, questionnaire),
+        )
+
+    sections = []
+    for dimension in questionnaire.dimensions:
+        shown = [question(q) for q in questionnaire.questions if q.dimension == dimension.id and visible[q.id]]
+        if shown:
+            sections.append(
+                RespondSection(
+                    id=dimension.id, title=dimension.title, description=dimension.description, questions=shown
+                )
+            )
+    unplaced = [question(q) for q in questionnaire.questions if q.dimension is None and visible[q.id]]
+    if unplaced:
+        sections.append(
+            RespondSection(
+                id=None,
+                title="Results your organization tracks",
+                description="Figures about customers and employees; they are reported beside the maturity score.",
+                questions=unplaced,
+            )
+        )
+    answers = {q: v for q, v in sorted(values.items()) if visible.get(q)}
+    progress = responses.progress_of(questionnaire, answers)
+    status = responses.respondent_status(context.respondent.submitted_at, context.assessment)
+    view = RespondView(
+        assessment_title=context.assessment.title,
+        questionnaire={"id": questionnaire.id, "version": questionnaire.version, "title": questionnaire.title},
+        status=status,
+        role=context.respondent.role,
+        function=context.respondent.function,
+        sections=sections,
+        answers=answers,
+        comments=dict(sorted(comments.items())),
+        progress=ProgressPublic.of(progress),
+        missing_required=progress.missing_required,
+    )
+    return view.model_dump_json().encode()
+
+
+def test_the_body_is_byte_for_byte_what_the_response_model_serializes_to(client: TestClient, token: str) -> None:
+    assert form(client, token).content == reference_body(token)
+    client.put(
+        f"/api/v1/respond/{token}/answers",
+        json={
+            "answers": {
+                PARENT: 4,
+                FOLLOW_UP: "quarterly",
+                WITH_COMMENT: 2,
+                "outcome-nps": [10, 9, 3],
+                "outcome-clv": 1.5,
+            },
+            "comments": {WITH_COMMENT: 'Ünïcode ✓ "quoted" \\ and\nlines'},
+        },
+    )
+    body = form(client, token)
+    assert body.json()["answers"][FOLLOW_UP] == "quarterly"
+    assert body.content == reference_body(token)
