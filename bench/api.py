@@ -103,13 +103,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(target: str, database_url: str, *, factory: bool = False) -> Iterator[str]:
-    """uvicorn serving `target` on a free loopback port in its own process; yields the base URL."""
+def served(target: str, database_url: str, *, factory: bool = False, workers: int = 1) -> Iterator[str]:
+    """uvicorn serving `target` on a free loopback port in its own process(es); yields the base URL."""
     port = _free_port()
-    # One worker, as `centricity serve` runs by default. No access log: a deployment
+    # One worker by default, as `centricity serve` runs. No access log: a deployment
     # chooses its logging, and formatting log lines is not what is measured.
     command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", "1", "--log-level", "warning", "--no-access-log", *(["--factory"] if factory else [])]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    command += ["--factory"] if factory else []
     env = {**os.environ, "DATABASE_URL": database_url, "CENTRICITY_ENVIRONMENT": "test"}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -69,18 +69,9 @@ def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
 
 
 def create(session: Session, principal: Principal, fields: dict[str, Any]) -> Assessment:
-    # The questionnaire is loaded, snapshotted and hashed before the session's first statement: on
-    # SQLite that statement takes the write lock, which no slow work should hold. An unknown
-    # organization is still the error a request with both wrong hears first.
-    missing_questionnaire: NotFound | InvalidInput | None = None
-    try:
-        questionnaire = questionnaires.from_library(fields.pop("questionnaire_id"))
-        snapshot, content_hash = questionnaires.snapshot_of(questionnaire), questionnaire.content_hash()
-    except (NotFound, InvalidInput) as exc:
-        missing_questionnaire = exc
     organization = organizations.get(session, principal, fields["organization_id"])
-    if missing_questionnaire is not None:
-        raise missing_questionnaire
+    loaded = questionnaires.loaded_from_library(fields.pop("questionnaire_id"))
+    questionnaire = loaded.questionnaire
     _check_dates(fields.get("opens_at"), fields.get("closes_at"))
     if fields.get("target_level") is None:
         fields["target_level"] = questionnaire.rubric.default_target_level
@@ -90,8 +81,8 @@ def create(session: Session, principal: Principal, fields: dict[str, Any]) -> As
         workspace_id=principal.workspace_id,
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
-        questionnaire_hash=content_hash,
-        questionnaire_snapshot=snapshot,
+        questionnaire_hash=loaded.content_hash,
+        questionnaire_snapshot=questionnaires.snapshot_of(questionnaire),
         **fields,
     )
     privacy.check_settings(assessment.anonymity, assessment.min_group_size)
