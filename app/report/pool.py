@@ -9,7 +9,6 @@ grow), and they run at a lower CPU priority so the web process stays responsive.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import multiprocessing
 import os
@@ -41,10 +40,16 @@ def _start_worker() -> None:
     html_to_pdf("<p>warm-up 0123456789</p>")
 
 
-def _render(context: dict[str, Any], logo: bytes | None, logo_mime: str | None) -> bytes:
-    from app.report.pdf import render_pdf
+# What a render returns: the PDF, and the HTML twin for browsers with its style nonce a placeholder.
+Rendition = tuple[bytes, str]
 
-    return render_pdf(context, logo, logo_mime)
+
+def _render(context: dict[str, Any], logo: bytes | None, logo_mime: str | None) -> Rendition:
+    from app.report.pdf import render_pdf
+    from app.report.render import NONCE_PLACEHOLDER, logo_data_url, render_html
+
+    browser_html = render_html(context, style_nonce=NONCE_PLACEHOLDER, logo_url=logo_data_url(logo, logo_mime))
+    return render_pdf(context, logo, logo_mime), browser_html
 
 
 class ReportRenderer:
@@ -69,25 +74,14 @@ class ReportRenderer:
                 )
             return self._pool
 
-    def submit(self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None) -> Future[bytes]:
-        future: Future[bytes] = self._started().schedule(
+    def submit(
+        self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None
+    ) -> Future[Rendition]:
+        """Start a render in a worker; the future gives the PDF and the HTML twin, or the render's error."""
+        future: Future[Rendition] = self._started().schedule(
             _render, args=(context, logo, logo_mime), timeout=self.timeout_seconds
         )
         return future
-
-    async def render_async(
-        self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None
-    ) -> bytes:
-        """Render and wait without holding a thread or the event loop."""
-        future = self.submit(context, logo, logo_mime)
-        try:
-            await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            future.cancel()  # the client went away: pebble stops the render and replaces the worker
-            raise
-        except Exception:
-            pass  # _outcome says what went wrong
-        return _outcome(future)
 
     def close(self) -> None:
         with self._lock:
@@ -97,7 +91,8 @@ class ReportRenderer:
                 self._pool = None
 
 
-def _outcome(future: Future[bytes]) -> bytes:
+def outcome(future: Future[Rendition]) -> Rendition:
+    """What a finished render gave, or RenderTimeout / RenderFailed."""
     try:
         return future.result()
     except FutureTimeout as exc:
