@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -61,6 +61,9 @@ class ReportRenderer:
         self.max_renders_per_worker = max_renders_per_worker
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
+        # Its own lock: pebble's threads run the done callbacks, and close() holds _lock while joining them.
+        self._unfinished: set[Future[Rendition]] = set()
+        self._unfinished_lock = threading.Lock()
 
     def _started(self) -> ProcessPool:
         with self._lock:
@@ -81,7 +84,14 @@ class ReportRenderer:
         future: Future[Rendition] = self._started().schedule(
             _render, args=(context, logo, logo_mime), timeout=self.timeout_seconds
         )
+        with self._unfinished_lock:
+            self._unfinished.add(future)
+        future.add_done_callback(self._finished)
         return future
+
+    def _finished(self, future: Future[Rendition]) -> None:
+        with self._unfinished_lock:
+            self._unfinished.discard(future)
 
     def close(self) -> None:
         with self._lock:
@@ -89,6 +99,12 @@ class ReportRenderer:
                 self._pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves stop() unannotated
                 self._pool.join()
                 self._pool = None
+        with self._unfinished_lock:
+            unfinished, self._unfinished = self._unfinished, set()
+        # pebble leaves some renders of a stopped pool unfinished for good: end them, so nobody waits forever.
+        for future in unfinished:
+            with contextlib.suppress(InvalidStateError):  # pebble finished it meanwhile
+                future.set_exception(RenderFailed("the render workers were stopped"))
 
 
 def outcome(future: Future[Rendition]) -> Rendition:
