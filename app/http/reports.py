@@ -35,7 +35,8 @@ def _headers(source: ReportSource, extension: str, disposition: str) -> dict[str
 async def _release(session: Session) -> None:
     """End the request's transaction, if the sign-in check began one: a render takes seconds, and on
     SQLite an open transaction holds the write lock (every transaction begins IMMEDIATE here). From
-    here on the request reads on read sessions only, so it leaves the SQLite request limit too."""
+    here on the request reads on read sessions, and at most stores a fresh print in one short
+    transaction of its own after the render, so it leaves the SQLite request limit too."""
     await run_in_threadpool(session.rollback)
     done_with_database()
 
