@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, event, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
@@ -274,7 +274,10 @@ async def printed_of(principal: Principal, assessment_id: str, source: ReportSou
         raise Unavailable("the report took too long to render and was stopped; try again in a minute") from exc
     except printer.RenderFailed as exc:
         raise Unavailable("the report could not be rendered; try again, and tell us if it keeps failing") from exc
-    await asyncio.to_thread(_store, principal.workspace_id, assessment_id, printed)
+    try:
+        await asyncio.to_thread(_store, principal.workspace_id, assessment_id, printed)
+    except SQLAlchemyError:  # the database is locked or gone for now: the reader still gets the report
+        logger.warning("the report of assessment %s was printed but not stored", assessment_id, exc_info=True)
     return printed
 
 

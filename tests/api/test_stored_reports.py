@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from app.db.engine import get_engine
@@ -223,3 +224,17 @@ def test_deleting_an_assessment_deletes_its_stored_reports(tenant: Tenant) -> No
         session.execute(text("DELETE FROM assessments WHERE id = :id"), {"id": assessment_id})
     with read_session() as session:
         assert session.exec(select(ReportRender).where(col(ReportRender.assessment_id) == assessment_id)).all() == []
+
+
+def test_a_print_that_cannot_be_stored_is_still_downloaded(tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    assessment_id = _assessment(tenant)
+    renders: list[dict[str, Any]] = []
+    monkeypatch.setattr(printer.renderer(), "submit", lambda context, *args: _printed_stand_in(renders, context))
+
+    def locked(*args: Any) -> None:
+        raise OperationalError("INSERT INTO report_renders ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(reports, "_store", locked)
+    download = tenant.get(f"/assessments/{assessment_id}/report.pdf")
+    assert download.status_code == 200 and download.content == b"%PDF Acme Consulting"
+    assert _stored_rows(assessment_id) == []
