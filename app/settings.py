@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # networks, comma-separated). Empty: none, and the sign-in limits count the connection's own
     # address; anyone else could otherwise name any address they like and escape the limits.
     forwarded_allow_ips: str = Field(default="", validation_alias="FORWARDED_ALLOW_IPS")
+    # Where the questionnaire library is read from (each file parsed once, again when it changes).
+    questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
 
     @field_validator("database_url")
     @classmethod

@@ -7,9 +7,9 @@ from __future__ import annotations
 import platform
 import sys
 
-from bench import api, load, report, scoring
+from bench import api, forms, load, report, scoring
 
-BENCHMARKS = {"scoring": scoring.run, "api": api.run, "report": report.run}
+BENCHMARKS = {"scoring": scoring.run, "api": api.run, "forms": forms.run, "report": report.run}
 CHOICES = {**BENCHMARKS, "load": load.run}
 
 

@@ -4,11 +4,14 @@ Each respondent is an asyncio task with its own connection, doing what the web p
 open the form (`GET /api/v1/respond/{token}`), then for every page (one per dimension, the
 outcome figures last) read the form again and save that page's answers
 (`PUT .../answers` with an `Idempotency-Key`), read the form once more to review, and
-submit (`POST .../submit`). Answers come from `bench.scoring.synthetic_respondents`
+submit (`POST .../submit`). Like any client that keeps what it read, a respondent sends the
+form's last ETag in `If-None-Match`: an unchanged form is a 304 with no body.
+Answers come from `bench.scoring.synthetic_respondents`
 (conditions respected), so every request is one the server must accept.
 
 Bounded: each request waits at most REQUEST_TIMEOUT and the whole run stops at DEADLINE;
-a respondent stops at its first failed request (an error, or a status that is not 2xx).
+a respondent stops at its first failed request (an error, or a status that is neither 2xx
+nor a 304 to a form read).
 The figures: latency percentiles over every request, throughput, errors.
 
 `python -m bench load` runs it by hand against a fresh SQLite file and checks afterwards
@@ -45,6 +48,7 @@ RESPONDENTS = 100
 REQUEST_TIMEOUT = 30.0
 KEEPALIVE_EXPIRY = 2.0  # seconds; below the server's keep-alive timeout
 DEADLINE = 300.0
+NOT_MODIFIED = 304
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Sent:
 
     @property
     def acknowledged(self) -> bool:
+        if self.status == NOT_MODIFIED:
+            return self.method == "GET"
         return self.status is not None and 200 <= self.status < 300
 
 
@@ -72,6 +78,7 @@ class RespondentRun:
     pages: list[dict[str, Any]]  # answers per page, in page order
     acknowledged: dict[str, Any] = field(default_factory=dict)  # question -> value of saves that got a 2xx
     sent: list[Sent] = field(default_factory=list)
+    form_etag: str | None = None  # the ETag of the form as last read, sent back in If-None-Match
     submitted: bool = False
 
     @property
@@ -120,6 +127,7 @@ class LoadReport:
             "p99_ms": round(self.percentile(0.99) * 1000, 1),
             "errors": len(self.errors),
             "stopped_at_deadline": self.stopped_at_deadline,
+            "forms_not_modified": sum(1 for r in self.respondents for s in r.sent if s.status == NOT_MODIFIED),
         }
 
     def lines(self) -> list[str]:
@@ -127,7 +135,7 @@ class LoadReport:
         lines = [
             f"  {f['respondents']} respondents, {f['submitted']} submitted; {f['requests']} requests "
             f"({f['answers_acknowledged']} answers acknowledged) in {f['seconds']:.1f} s "
-            f"= {f['requests_per_second']:.0f} req/s",
+            f"= {f['requests_per_second']:.0f} req/s; {f['forms_not_modified']} form reads answered 304 (unchanged)",
             f"  latency p50 {f['p50_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms; "
             f"errors: {f['errors']}",
         ]
@@ -152,10 +160,15 @@ def answer_pages(questionnaire: Questionnaire, count: int, seed: int = 2026) -> 
 async def _request(http: httpx.AsyncClient, run: RespondentRun, sent: Sent) -> Sent:
     run.sent.append(sent)
     headers = {"Idempotency-Key": sent.idempotency_key} if sent.idempotency_key else {}
+    reads_form = sent.method == "GET"
+    if reads_form and run.form_etag:
+        headers["If-None-Match"] = run.form_etag
     started = time.perf_counter()
     response = await http.request(sent.method, sent.path, json=sent.body, headers=headers)
     sent.seconds = time.perf_counter() - started
     sent.status = response.status_code
+    if reads_form and "etag" in response.headers:
+        run.form_etag = response.headers["etag"]
     sent.response = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
     if not sent.acknowledged:
         raise RuntimeError(f"{sent.method} {sent.path}: {response.status_code} {response.text[:200]}")

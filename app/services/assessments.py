@@ -70,7 +70,8 @@ def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
 
 def create(session: Session, principal: Principal, fields: dict[str, Any]) -> Assessment:
     organization = organizations.get(session, principal, fields["organization_id"])
-    questionnaire = questionnaires.from_library(fields.pop("questionnaire_id"))
+    loaded = questionnaires.loaded_from_library(fields.pop("questionnaire_id"))
+    questionnaire = loaded.questionnaire
     _check_dates(fields.get("opens_at"), fields.get("closes_at"))
     if fields.get("target_level") is None:
         fields["target_level"] = questionnaire.rubric.default_target_level
@@ -80,7 +81,7 @@ def create(session: Session, principal: Principal, fields: dict[str, Any]) -> As
         workspace_id=principal.workspace_id,
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
-        questionnaire_hash=questionnaire.content_hash(),
+        questionnaire_hash=loaded.content_hash,
         questionnaire_snapshot=questionnaires.snapshot_of(questionnaire),
         **fields,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, Table
@@ -343,9 +343,16 @@ class Saved:
     progress: Progress
     written: int  # answer values written: the answers-saved metric counts them once committed
     touched: dict[str, datetime]  # the respondent's timestamps the save set (started_at, last_seen_at)
+    visible: dict[str, bool]  # which questions the answers as saved show
 
 
-def _link_of_context(context: RespondentContext) -> Link:
+# What a save does with an answer to a question that the answers, once saved, hide: refuse the
+# request (the API: the client sent an answer it could not have been shown), or leave it out (a
+# page post, where this very post may have hidden a follow-up the person had filled in).
+HiddenAnswers = Literal["refuse", "leave_out"]
+
+
+def _link_of_context(context: RespondentContext, stored: dict[str, Any] | None = None) -> Link:
     respondent, assessment = context.respondent, context.assessment
     return Link(
         respondent.id,
@@ -356,6 +363,7 @@ def _link_of_context(context: RespondentContext) -> Link:
         assessment.status,
         assessment.opens_at,
         assessment.closes_at,
+        stored=stored,
     )
 
 
@@ -398,12 +406,17 @@ def save_answers(
     context: RespondentContext,
     answers: Mapping[str, Any],
     comments: Mapping[str, str | None],
-) -> Progress:
+    *,
+    stored: dict[str, Any] | None = None,
+    hidden: HiddenAnswers = "refuse",
+) -> Saved:
     """`save_to_link` for a respondent loaded as ORM objects (the web form, pushed responses, the demo),
     in the session's transaction. The respondent object is kept up to date; stored answers the session
-    holds are reloaded when next read."""
+    holds are reloaded when next read. `stored`: the stored answers (question -> value) when the caller
+    read them in this transaction after `by_token(..., for_update=True)`, so the save does not read them again."""
     session.flush()  # the statements below go straight to the connection: pending objects first
-    saved = save_to_link(session.connection(), _link_of_context(context), context.questionnaire, answers, comments)
+    link = _link_of_context(context, stored)
+    saved = save_to_link(session.connection(), link, context.questionnaire, answers, comments, hidden=hidden)
     respondent = context.respondent
     for name, value in saved.touched.items():  # already written: no second UPDATE
         set_committed_value(respondent, name, value)
@@ -411,7 +424,7 @@ def save_answers(
         if stale.respondent_id == respondent.id:
             session.expire(stale)
     count_answers_saved(session, saved.written)
-    return saved.progress
+    return saved
 
 
 def save_to_link(
@@ -420,11 +433,14 @@ def save_to_link(
     questionnaire: Questionnaire,
     answers: Mapping[str, Any],
     comments: Mapping[str, str | None],
+    *,
+    hidden: HiddenAnswers = "refuse",
 ) -> Saved:
     """Save some or all answers (a None value clears one), in the connection's transaction (which
     the caller commits). Every answer of the request is checked first: one refused answer and
     nothing of the request is saved. Answers that an earlier change now hides are removed, so
-    stored answers always match what the respondent saw."""
+    stored answers always match what the respondent saw; answers (and comments) the request sends
+    for questions hidden once it is saved are refused, or left out unchecked (see `HiddenAnswers`)."""
     _ensure_link_writable(link)
     statements = _statements(connection.dialect.name)
     stored = link.stored
@@ -456,10 +472,15 @@ def save_to_link(
             problems.append({"question": question_id, "message": f"the comment: {problem}"})
         elif question_id not in merged and comment:
             problems.append({"question": question_id, "message": "a comment needs an answer to go with it"})
+    # A hidden question's own answer never counts in a condition, so this is also the visibility
+    # of the answers without those that a leave_out save leaves out.
     visible = visibility(questionnaire, merged)
-    for question_id in answers:
-        if question_id in by_id and answers[question_id] is not None and not visible[question_id]:
-            problems.append({"question": question_id, "message": "this question is hidden by an earlier answer"})
+    if hidden == "leave_out":
+        problems = [p for p in problems if visible.get(p["question"], True)]
+    else:
+        for question_id in answers:
+            if question_id in by_id and answers[question_id] is not None and not visible[question_id]:
+                problems.append({"question": question_id, "message": "this question is hidden by an earlier answer"})
     if problems:
         names = ", ".join(sorted({p["question"] for p in problems}))
         raise InvalidInput(f"answers refused for {names}; nothing was saved", problems)
@@ -506,7 +527,7 @@ def save_to_link(
     if touched:
         connection.execute(sa.update(_RESPONDENTS).where(_RESPONDENTS.c.id == link.respondent_id).values(touched))
     progress = progress_from(questionnaire, {q: v for q, v in merged.items() if visible[q]}, visible)
-    return Saved(progress, len(values) + len(values_and_comments), touched)
+    return Saved(progress, len(values) + len(values_and_comments), touched, visible)
 
 
 def submit(session: Session, context: RespondentContext, actor: str | None = None) -> Respondent:
@@ -567,3 +588,92 @@ def counts(session: Session, assessment_ids: Sequence[str]) -> dict[str, tuple[i
         for assessment_id, invited, submitted in rows:
             found[assessment_id] = (invited, submitted)
     return found
+
+
+# ---- reading the respondent's form
+#
+# `GET /respond/{token}` comes before every page a client shows, so it reads only what the form
+# shows besides the questions (which come from the snapshot cache), in two Core statements.
+
+RespondentStatus = Literal["open", "not_open", "closed", "submitted"]
+
+
+def respondent_status(submitted_at: datetime | None, assessment: assessments.Schedule) -> RespondentStatus:
+    """Where a respondent stands: handed in, or whether their assessment takes answers now."""
+    if submitted_at is not None:
+        return "submitted"
+    if assessments.accepts_answers(assessment):
+        return "open"
+    return "closed" if assessment.status is AssessmentStatus.CLOSED else "not_open"
+
+
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """Everything a respondent's form depends on: the pinned questionnaire and the link's own state."""
+
+    questionnaire: Questionnaire
+    questionnaire_hash: str
+    assessment_title: str
+    status: RespondentStatus
+    role: str
+    function: str
+    values: dict[str, Any]  # stored answers by question id, in question id order
+    comments: dict[str, str]  # the non-empty comments, in question id order
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    status: AssessmentStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+_FORM_LINK = (
+    sa.select(
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.role,
+        _RESPONDENTS.c.function,
+        _RESPONDENTS.c.submitted_at,
+        _ASSESSMENTS.c.id,
+        _ASSESSMENTS.c.title,
+        _ASSESSMENTS.c.status,
+        _ASSESSMENTS.c.opens_at,
+        _ASSESSMENTS.c.closes_at,
+        _ASSESSMENTS.c.questionnaire_hash,
+    )
+    .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
+    .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
+)
+_FORM_ANSWERS = (
+    sa.select(_ANSWERS.c.question_id, _ANSWERS.c.value, _ANSWERS.c.comment)
+    .where(_ANSWERS.c.respondent_id == sa.bindparam("b_respondent"))
+    .order_by(_ANSWERS.c.question_id)
+)
+
+
+def form_state(connection: Connection, token: str) -> FormState:
+    """The state of the form a link token opens (any token that is not valid is not found), read
+    in the connection's transaction; the two statements see one snapshot when it is a read transaction."""
+    row = connection.execute(_FORM_LINK, {"b_token_hash": digest(token)}).first()
+    if row is None:
+        raise NotFound("this link is not valid")
+    respondent_id, role, function, submitted_at, assessment_id, title, status, opens_at, closes_at, pinned = row
+    questionnaire = questionnaires.from_snapshot(
+        lambda: connection.execute(_SNAPSHOT, {"b_assessment": assessment_id}).scalar_one(), pinned
+    )
+    values: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    for question_id, value, comment in connection.execute(_FORM_ANSWERS, {"b_respondent": respondent_id}):
+        values[question_id] = value
+        if comment:
+            comments[question_id] = comment
+    return FormState(
+        questionnaire,
+        pinned,
+        title,
+        respondent_status(submitted_at, _Schedule(status, opens_at, closes_at)),
+        role,
+        function,
+        values,
+        comments,
+    )

@@ -100,3 +100,9 @@ def pulse_answers(client: TestClient, tenant: Tenant, level: int = 3) -> dict[st
             values = [v["value"] for v in spec["values"]]
             answers[question["id"]] = values[min(level, len(values)) - 1]
     return answers
+
+
+def dont_know_answers(tenant: Tenant, questionnaire_id: str) -> dict[str, Any]:
+    """The least complete answers a questionnaire takes: "don't know" to every required question shown to all."""
+    questions = tenant.get(f"/questionnaires/{questionnaire_id}").json()["questions"]
+    return {q["id"]: "dont_know" for q in questions if q["required"] and q.get("condition") is None}

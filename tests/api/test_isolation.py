@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.settings import get_settings
 from tests import logos
 from tests.api.conftest import Tenant, pulse_answers
 from tests.conftest import QUESTIONNAIRES
@@ -120,12 +122,14 @@ def test_a_respondent_link_reaches_only_its_own_answers(client: TestClient, tena
 
 
 @pytest.fixture
-def editable_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def editable_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     library = tmp_path / "questionnaires"
     library.mkdir()
     shutil.copy(QUESTIONNAIRES / "pulse.yaml", library / "pulse.yaml")
     monkeypatch.setenv("CENTRICITY_QUESTIONNAIRES_DIR", str(library))
-    return library / "pulse.yaml"
+    get_settings.cache_clear()  # the directory is a setting, read once per process
+    yield library / "pulse.yaml"
+    get_settings.cache_clear()
 
 
 def test_editing_the_yaml_never_changes_a_running_assessment(

@@ -22,7 +22,7 @@ from app.api import app as app_module
 from app.api.limits import DatabaseConcurrencyLimit, done_with_database
 from app.db.engine import get_engine
 from app.settings import get_settings
-from tests.api.conftest import Tenant
+from tests.api.conftest import Tenant, pulse_answers
 
 # Far below the busy timeout the app would otherwise wait (15 s by default), far above a plain answer.
 ANSWER_WITHIN_SECONDS = 3.0
@@ -55,6 +55,8 @@ def test_reads_answer_while_another_connection_holds_the_write_lock(
 ) -> None:
     assessment = tenant.open_assessment()
     [token] = tenant.invite(assessment["id"], ("executive", "sales"))
+    for _ in range(3):  # three submitted people: fewer withhold the results and refuse the report
+        tenant.respond(assessment["id"], "manager", "sales", pulse_answers(client, tenant))
     tenant.get("/organizations")  # the key's last use is written now, not under the lock below
     holder = sqlite3.connect(sqlite_file(str(get_settings().database_url)), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.settings import get_settings
 from tests.conftest import FIXTURES, QUESTIONNAIRES
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def fixtures_library(monkeypatch: pytest.MonkeyPatch) -> None:
+def fixtures_library(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CENTRICITY_QUESTIONNAIRES_DIR", str(FIXTURES))
+    get_settings.cache_clear()  # the directory is a setting, read once per process
+    yield
+    get_settings.cache_clear()
 
 
 def write_answers(tmp_path: Path, document: object) -> Path:

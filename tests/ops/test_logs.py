@@ -216,11 +216,12 @@ def test_an_unhandled_error_on_a_respondent_route_or_page_logs_no_token(
     assessment = sqlite_tenant.open_assessment()
     (token,) = sqlite_tenant.invite(assessment["id"], ("executive", "sales"))
 
-    def failing(session: Any, respondent_id: str) -> Any:
+    def failing(session_or_connection: Any, respondent_id_or_token: str) -> Any:
         # Errors often quote what they were given (a driver's parameters, a URL): here, the link.
         raise RuntimeError(f"cannot read the answers of link {token} (/r/{token}?next=/r/{token}/review)")
 
-    monkeypatch.setattr(responses, "stored_values", failing)
+    monkeypatch.setattr(responses, "stored_values", failing)  # the pages
+    monkeypatch.setattr(responses, "form_state", failing)  # the API's form
     log_lines.lines.clear()
     assert sqlite_client.get(f"/api/v1/respond/{token}").status_code == 500
     assert sqlite_client.get(f"/r/{token}/page/1?from={token}").status_code == 500

@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from app.api.deps import PrincipalDep
 from app.api.schemas import QuestionnaireSummary
 from app.http.checked_input import CheckedRoute
-from app.questionnaire.normalized import normalize
 from app.services import questionnaires
 
 router = APIRouter(prefix="/questionnaires", tags=["questionnaires"], route_class=CheckedRoute)
@@ -20,21 +19,21 @@ def list_questionnaires(principal: PrincipalDep) -> list[QuestionnaireSummary]:
     """The questionnaires an assessment can be created from."""
     return [
         QuestionnaireSummary(
-            id=q.id,
-            version=q.version,
-            title=q.title,
-            description=q.description,
-            locale=q.locale,
-            estimated_minutes=q.estimated_minutes,
-            dimensions=len(q.dimensions),
-            questions=len(q.questions),
-            hash=q.content_hash(),
+            id=item.questionnaire.id,
+            version=item.questionnaire.version,
+            title=item.questionnaire.title,
+            description=item.questionnaire.description,
+            locale=item.questionnaire.locale,
+            estimated_minutes=item.questionnaire.estimated_minutes,
+            dimensions=len(item.questionnaire.dimensions),
+            questions=len(item.questionnaire.questions),
+            hash=item.content_hash,
         )
-        for q in questionnaires.library()
+        for item in questionnaires.listing()
     ]
 
 
 @router.get("/{questionnaire_id}")
 def get_questionnaire(questionnaire_id: str, principal: PrincipalDep) -> dict[str, Any]:
     """One questionnaire, normalized: every question with its dimension, type and the answers it accepts."""
-    return normalize(questionnaires.from_library(questionnaire_id))
+    return questionnaires.normalized(questionnaires.loaded_from_library(questionnaire_id))

@@ -2,90 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
+from app.api import respond_form
 from app.api.deps import IdempotencyKey, SessionDep, run_once
-from app.api.schemas import (
-    AnswersIn,
-    ProgressPublic,
-    RespondQuestion,
-    RespondSection,
-    RespondView,
-    SavedAnswers,
-    SubmittedPublic,
-)
-from app.db.engine import get_engine
-from app.db.session import read_session
-from app.db.tables import AssessmentStatus
+from app.api.schemas import AnswersIn, RespondView, SavedAnswers, SubmittedPublic
+from app.db.engine import READ_ONLY_OPTION, get_engine
 from app.http.checked_input import CheckedRoute
 from app.observability.metrics import count_answers_saved
-from app.questionnaire.normalized import accepted_answers
-from app.scoring.answers import visibility
-from app.services import assessments, responses
-from app.services.responses import Progress, RespondentContext
+from app.services import responses
+from app.services.responses import Progress
 
 router = APIRouter(prefix="/respond", tags=["respond"], route_class=CheckedRoute)
-
-
-def _status(context: RespondentContext) -> str:
-    if context.respondent.submitted_at is not None:
-        return "submitted"
-    if assessments.accepts_answers(context.assessment):
-        return "open"
-    return "closed" if context.assessment.status is AssessmentStatus.CLOSED else "not_open"
-
-
-def respond_view(context: RespondentContext, values: dict[str, Any], comments: dict[str, str]) -> RespondView:
-    questionnaire = context.questionnaire
-    visible = visibility(questionnaire, values)
-    sections: list[RespondSection] = []
-    for dimension in questionnaire.dimensions:
-        shown = [q for q in questionnaire.questions if q.dimension == dimension.id and visible[q.id]]
-        if shown:
-            sections.append(
-                RespondSection(id=dimension.id, title=dimension.title, description=dimension.description, questions=[])
-            )
-            sections[-1].questions.extend(_question(q, questionnaire) for q in shown)
-    unplaced = [q for q in questionnaire.questions if q.dimension is None and visible[q.id]]
-    if unplaced:
-        sections.append(
-            RespondSection(
-                id=None,
-                title="Results your organization tracks",
-                description="Figures about customers and employees; they are reported beside the maturity score.",
-                questions=[_question(q, questionnaire) for q in unplaced],
-            )
-        )
-    progress = responses.progress_of(questionnaire, {q: v for q, v in values.items() if visible.get(q)})
-    return RespondView(
-        assessment_title=context.assessment.title,
-        questionnaire={"id": questionnaire.id, "version": questionnaire.version, "title": questionnaire.title},
-        status=_status(context),
-        role=context.respondent.role,
-        function=context.respondent.function,
-        sections=sections,
-        answers={q: v for q, v in values.items() if visible.get(q)},
-        comments=comments,
-        progress=ProgressPublic.of(progress),
-        missing_required=progress.missing_required,
-    )
-
-
-def _question(question: Any, questionnaire: Any) -> RespondQuestion:
-    return RespondQuestion(
-        id=question.id,
-        dimension=question.dimension,
-        type=question.type.value,
-        text=question.text,
-        help=question.help,
-        required=question.required,
-        comment_prompt=question.comment,
-        answers=accepted_answers(question, questionnaire),
-    )
 
 
 def progress_body(progress: Progress) -> dict[str, Any]:
@@ -98,13 +30,27 @@ def progress_body(progress: Progress) -> dict[str, Any]:
     }
 
 
-@router.get("/{token}", response_model=RespondView)
-def get_form(token: str) -> RespondView:
-    """The questions this respondent sees (conditions applied), their saved answers and progress."""
-    with read_session() as reading:
-        context = responses.by_token(reading, token)
-        values, comments = responses.stored_values(reading, context.respondent.id)
-        return respond_view(context, values, comments)
+@router.get(
+    "/{token}",
+    response_model=RespondView,
+    responses={304: {"description": "Not Modified: the form is still the one the If-None-Match ETag names"}},
+)
+def get_form(
+    token: str,
+    if_none_match: Annotated[
+        str | None, Header(description="The ETag of a form read earlier: a 304 with no body while it is current")
+    ] = None,
+) -> Response:
+    """The questions this respondent sees (conditions applied), their saved answers and progress.
+    The ETag names the form and its answers: send it back in If-None-Match to be told 304 while nothing changed."""
+    # A read transaction: on SQLite it takes no lock and never waits for a writer.
+    with get_engine().execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
+        state = responses.form_state(connection, token)
+    form = respond_form.form_of(state.questionnaire, state.questionnaire_hash)
+    etag = respond_form.etag_of(form, state)
+    if respond_form.matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(respond_form.body_of(form, state), media_type="application/json", headers={"ETag": etag})
 
 
 @router.put("/{token}/answers", response_model=SavedAnswers)

@@ -482,7 +482,7 @@ def _page_response(
     status_code: int = 200,
 ) -> HTMLResponse:
     questionnaire = context.questionnaire
-    visible = visibility(questionnaire, values)
+    visible = visibility(questionnaire, values)  # once: the questions shown and the progress
     entered = entered or {}
     errors = errors or {}
     shown = []
@@ -494,7 +494,7 @@ def _page_response(
             question, kind, values.get(question.id), comments.get(question.id)
         )
         shown.append(question_view(question, questionnaire, state, errors.get(question.id)))
-    progress = responses.progress_of(questionnaire, values)
+    progress = responses.progress_from(questionnaire, values, visible)
     return render(
         request,
         "web/respondent/page.html",
@@ -554,28 +554,15 @@ def save_page(request: Request, token: str, number: int, session: SessionDep, fo
             answers[question.id] = value
         if question.comment is not None:
             new_comments[question.id] = entered[question.id].comment
-    merged = dict(values)
-    for qid, value in answers.items():
-        if value is None:
-            merged.pop(qid, None)
-        else:
-            merged[qid] = value
-    # A follow-up on this page that this very post hides (its condition no longer holds) is dropped,
-    # not refused: the person could not have known before saving.
-    visible_after = visibility(questionnaire, merged)
-    for qid in list(answers):
-        if not visible_after[qid]:
-            answers[qid] = None
-            new_comments.pop(qid, None)
-            merged.pop(qid, None)
-    for qid in list(new_comments):
-        if qid not in merged and not new_comments[qid]:
-            del new_comments[qid]  # nothing to clear, and the service wants an answer beside a comment
 
     general: list[str] = []
+    saved: responses.Saved | None = None
     if not errors:
         try:
-            responses.save_answers(session, context, answers, new_comments)
+            # A follow-up on this page that this very post hides (its condition no longer holds) is
+            # left out, not refused: the person could not have known before saving. The answers read
+            # above, under the link's lock, are the stored ones: the save need not read them again.
+            saved = responses.save_answers(session, context, answers, new_comments, stored=values, hidden="leave_out")
         except InvalidInput as exc:
             page_ids = {q.id for q in page.questions}
             for problem in exc.detail or []:
@@ -589,9 +576,8 @@ def save_page(request: Request, token: str, number: int, session: SessionDep, fo
         except Conflict:
             session.rollback()
             return _gate(request, context, token) or _closed_page(request, context)
-    if errors or general:
-        session.rollback()
-        values, comments = responses.stored_values(session, context.respondent.id)
+    if errors or general or saved is None:
+        session.rollback()  # nothing was written: the answers read above are still the stored ones
         return _page_response(
             request,
             token,
@@ -613,7 +599,7 @@ def save_page(request: Request, token: str, number: int, session: SessionDep, fo
     if action == "back":
         target = f"/r/{token}/page/{number - 1}" if number > 1 else f"/r/{token}"
         return RedirectResponse(target, status_code=303)
-    grew = [q.id for q in page.questions if visible_after[q.id] and q.id not in shown_ids]
+    grew = [q.id for q in page.questions if saved.visible[q.id] and q.id not in shown_ids]
     if grew:
         return RedirectResponse(f"/r/{token}/page/{number}?more=1#q-{grew[0]}", status_code=303)
     target = f"/r/{token}/page/{number + 1}" if number < len(pages) else f"/r/{token}/review"
@@ -627,8 +613,9 @@ def _review_response(
     values, _ = responses.stored_values(session, context.respondent.id)
     progress = responses.progress_of(questionnaire, values)
     missing = set(progress.missing_required)
+    pages = pages_of(questionnaire)
     open_pages = []
-    for page in pages_of(questionnaire):
+    for page in pages:
         questions = [{"id": q.id, "text": q.text} for q in page.questions if q.id in missing]
         if questions:
             open_pages.append({"number": page.number, "title": page.title, "questions": questions})
@@ -641,7 +628,7 @@ def _review_response(
         missing_count=len(missing),
         refused=refused,
         progress=progress,
-        last_page=len(pages_of(questionnaire)),
+        last_page=len(pages),
     )
 
 
