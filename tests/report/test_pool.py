@@ -1,4 +1,4 @@
-"""The render workers: stopping them ends every render they were given, so no waiter (a background job) waits forever."""
+"""The render workers: stopping them ends every render they were given, so no background job waits forever."""
 
 from __future__ import annotations
 
