@@ -23,15 +23,24 @@ import hashlib
 import itertools
 import json
 import math
+import operator
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Condition, Question, Questionnaire
-from app.scoring.answers import SPECIAL_ANSWERS, AnswerError, Respondent, Scorer, scorer_for, visibility
-from app.scoring.answers import condition_holds as _condition_holds
+from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire
+from app.scoring.answers import (
+    SPECIAL_ANSWERS,
+    AnswerError,
+    ConditionTest,
+    Respondent,
+    Scorer,
+    compiled_condition,
+    scorer_for,
+    visibility,
+)
 from app.scoring.outcomes import outcome_result
 from app.scoring.privacy import Atom, Cell, disclosed_cells, results_withheld
 from app.scoring.recommendations import roadmap, select_recommendations
@@ -90,12 +99,12 @@ class _Plan:
 
     questions: dict[str, _QuestionPlan]
     # The conditioned questions in questionnaire order, and a visibility map with every other one shown.
-    conditioned: tuple[tuple[str, Condition], ...]
+    conditioned: tuple[tuple[str, ConditionTest], ...]
     always_shown: dict[str, bool]
     # True when a condition looks at a question that does not come before its own (refused on load):
     # then visibility is computed question by question, as `answers.visibility` does.
     forward_references: bool
-    triggers: tuple[tuple[str, Condition, tuple[str, ...]], ...]
+    triggers: tuple[tuple[str, ConditionTest, tuple[str, ...]], ...]
     dimension_weights: dict[str, float]
     content_hash: str
     fingerprints: dict[str, str]
@@ -144,11 +153,13 @@ def _compile(questionnaire: Questionnaire) -> _Plan:
     )
     return _Plan(
         questions=questions,
-        conditioned=tuple((q.id, q.condition) for q in questionnaire.questions if q.condition is not None),
+        conditioned=tuple(
+            (q.id, compiled_condition(q.condition)) for q in questionnaire.questions if q.condition is not None
+        ),
         always_shown={q.id: True for q in questionnaire.questions if q.condition is None},
         forward_references=forward,
         triggers=tuple(
-            (rec.id, rec.trigger, tuple(rec.trigger.referenced_questions()))
+            (rec.id, compiled_condition(rec.trigger), tuple(rec.trigger.referenced_questions()))
             for rec in questionnaire.recommendations
             if rec.trigger is not None
         ),
@@ -346,21 +357,26 @@ def _read_answers(
         visibilities = []
         for answers in answer_maps:
             visible = dict(compiled.always_shown)
-            for qid, condition in compiled.conditioned:
-                visible[qid] = _condition_holds(condition, answers, visible)
+            for qid, holds in compiled.conditioned:
+                visible[qid] = holds(answers, visible)
             visibilities.append(visible)
     else:
         visibilities = [compiled.always_shown] * count
     products: dict[str, list[list[float]]] = {d.id: [] for d in questionnaire.dimensions}
     weights: dict[str, list[list[float]]] = {d.id: [] for d in questionnaire.dimensions}
-    for qid, qp in compiled.questions.items():
+    looked_at = {q for _, _, questions in compiled.triggers for q in questions}
+    shown_answers: dict[str, list[Any]] = {}  # the answers triggers look at, None where hidden
+    for (qid, qp), column in zip(
+        compiled.questions.items(), _columns(list(compiled.questions), answer_maps), strict=True
+    ):
         tally = tallies[qid]
         if qp.conditioned:
-            column = [a[qid] if v[qid] and qid in a else None for a, v in zip(answer_maps, visibilities, strict=True)]
+            column = [a if v[qid] else None for a, v in zip(column, visibilities, strict=True)]
             tally.visible = sum(1 for v in visibilities if v[qid])
         else:
-            column = [a[qid] if qid in a else None for a in answer_maps]  # noqa: SIM401 (twice as fast as .get)
             tally.visible = count
+        if qid in looked_at:
+            shown_answers[qid] = column
         if qp.is_outcome:
             tally.outcome_answers = [a for a in column if a is not None and not _is_special(a)]
         if qp.scorer is None and any(type(a) is list for a in column):
@@ -421,7 +437,20 @@ def _read_answers(
             if w:
                 indices.append(p / w)
                 people_by_atom[atom] += 1
-    return _Scored(dimensions, indices, people_by_atom), _trigger_shares(compiled, answer_maps, atoms, visibilities)
+    return _Scored(dimensions, indices, people_by_atom), _trigger_shares(
+        compiled, answer_maps, atoms, visibilities, shown_answers
+    )
+
+
+def _columns(question_ids: list[str], answer_maps: Sequence[Mapping[str, object]]) -> list[list[Any]]:
+    """Each question's answers, one per respondent (None where there is none). Every respondent's
+    answers become one row in questionnaire order, and the rows are turned into columns: two passes
+    in C instead of a lookup per question and respondent."""
+    if not answer_maps or len(question_ids) < 2:
+        return [[a.get(qid) for a in answer_maps] for qid in question_ids]
+    blank = dict.fromkeys(question_ids)
+    row_of = operator.itemgetter(*question_ids)
+    return [list(column) for column in zip(*(row_of({**blank, **a}) for a in answer_maps), strict=True)]
 
 
 def _is_special(answer: object) -> bool:
@@ -445,25 +474,37 @@ def _trigger_shares(
     answer_maps: Sequence[Mapping[str, object]],
     atoms: Sequence[Atom],
     visibilities: Sequence[Mapping[str, bool]],
+    shown_answers: Mapping[str, list[Any]],
 ) -> dict[str, tuple[float, Counter[Atom]]]:
     """For each triggered recommendation, the share of respondents able to meet its trigger who do,
     and who those respondents are (by atom, for the disclosure plan).
 
     A respondent counts when every question the trigger looks at is visible to them and
-    has a real answer; the share is over those respondents only.
+    has a real answer; the share is over those respondents only. Whether a trigger holds
+    depends only on the answers it looks at, so it is evaluated once per distinct combination.
     """
     shares: dict[str, tuple[float, Counter[Atom]]] = {}
     not_real = (None, DONT_KNOW, NOT_APPLICABLE)
     for rec_id, trigger, looked_at in compiled.triggers:
+        if any(q not in shown_answers for q in looked_at):
+            continue  # a question that does not exist is never answered
+        columns = [shown_answers[q] for q in looked_at]
+        keys = [_keys(column)[0] for column in columns]
         eligible: Counter[Atom] = Counter()
         met = 0
-        for answers, atom, visible in zip(answer_maps, atoms, visibilities, strict=True):
-            for q in looked_at:
-                if not visible.get(q) or answers.get(q) in not_real:
-                    break
-            else:
-                eligible[atom] += 1
-                met += _condition_holds(trigger, answers, visible)
+        holds: dict[tuple[Any, ...], bool] = {}
+        for i, (values, combination) in enumerate(
+            zip(zip(*columns, strict=True), zip(*keys, strict=True), strict=True)
+            if columns
+            else (((), ()) for _ in atoms)
+        ):
+            if any(value in not_real for value in values):
+                continue
+            eligible[atoms[i]] += 1
+            found = holds.get(combination)
+            if found is None:
+                found = holds[combination] = trigger(answer_maps[i], visibilities[i])
+            met += found
         if eligible:
             shares[rec_id] = (met / sum(eligible.values()), eligible)
     return shares
