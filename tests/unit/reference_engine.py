@@ -1,7 +1,8 @@
 """The scoring core as it was before it was optimized (engine.py at fdd477f): a straightforward
 evaluation, one respondent and one question at a time, kept only as the reference the fast
-engine is checked against (tests/unit/test_engine_equivalence.py). Only the t quantile is
-shared with the app, since the old table was replaced on purpose.
+engine is checked against (tests/unit/test_engine_equivalence.py), with the conditions as they
+were evaluated then. Only the t quantile is shared with the app, since the old table was
+replaced on purpose; answer scores and the disclosure rules are the app's own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
-from app.scoring.answers import AnswerError, Respondent, scorer_for, visibility
-from app.scoring.answers import condition_holds as _condition_holds
+from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Condition, Question, Questionnaire, QuestionType
+from app.scoring.answers import SPECIAL_ANSWERS, AnswerError, AnswerValue, Respondent, scorer_for
 from app.scoring.privacy import Atom, Cell, disclosed_cells, results_withheld
 from app.scoring.recommendations import roadmap, select_recommendations
 from app.scoring.result import (
@@ -40,6 +40,48 @@ from app.scoring.result import (
     SiloGap,
 )
 from app.scoring.statistics import nps_interval, t_critical_95, wilson_interval
+
+
+def condition_holds(condition: Condition, answers: Mapping[str, AnswerValue], visible: Mapping[str, bool]) -> bool:
+    """Whether earlier answers meet a condition. An unanswered, hidden or 'don't know' answer meets no test
+    except `answered: false`."""
+    if condition.all is not None:
+        return all(condition_holds(c, answers, visible) for c in condition.all)
+    if condition.any is not None:
+        return any(condition_holds(c, answers, visible) for c in condition.any)
+    assert condition.question is not None
+    value = answers.get(condition.question) if visible.get(condition.question, False) else None
+    has_value = value is not None and value not in SPECIAL_ANSWERS
+    if condition.answered is not None:
+        return has_value == condition.answered
+    if not has_value:
+        return False
+    if condition.in_ is not None:
+        return _matches(value, condition.in_)
+    if condition.not_in is not None:
+        return not _matches(value, condition.not_in)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    if condition.min is not None and value < condition.min:
+        return False
+    return not (condition.max is not None and value > condition.max)
+
+
+def _matches(value: AnswerValue, wanted: Sequence[str | int]) -> bool:
+    if isinstance(value, list):  # a checklist: any ticked item listed
+        return any(item in wanted for item in value)
+    return value in wanted
+
+
+def visibility(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> dict[str, bool]:
+    """For each question, whether its condition shows it, given these answers (in questionnaire order)."""
+    visible: dict[str, bool] = {}
+    for question in questionnaire.questions:
+        visible[question.id] = question.condition is None or condition_holds(question.condition, answers, visible)
+    return visible
+
+
+_condition_holds = condition_holds
 
 
 def mean(values: Sequence[float]) -> float:

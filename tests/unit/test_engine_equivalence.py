@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.questionnaire.library import find_questionnaire
-from app.questionnaire.models import Questionnaire
+from app.questionnaire.models import Condition, Questionnaire
 from app.questionnaire.normalized import accepted_answers
-from app.scoring.answers import Respondent
+from app.scoring.answers import Respondent, condition_holds
 from app.scoring.engine import score_assessment
 from tests.unit import reference_engine
 from tests.unit.test_properties import ANSWER_CHOICES, MINI
@@ -111,3 +111,47 @@ def test_a_changed_questionnaire_is_compiled_again() -> None:
     after = score_assessment(heavier, people)
     assert after == reference_engine.score_assessment(heavier, people)
     assert [d.score for d in after.dimensions] != [d.score for d in before.dimensions]
+
+
+QUESTIONS = ["q1", "q2", "q3"]
+values = st.one_of(
+    st.none(),
+    st.sampled_from(["dont_know", "not_applicable", "yes", "no", "a", "b"]),
+    st.integers(min_value=-3, max_value=12),
+    st.floats(min_value=-3, max_value=12),
+    st.booleans(),
+    st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+)
+options = st.lists(
+    st.one_of(st.sampled_from(["yes", "no", "a", "b"]), st.integers(min_value=0, max_value=5)), max_size=3
+)
+leaf_tests = st.one_of(
+    st.fixed_dictionaries({"in": options}),
+    st.fixed_dictionaries({"not_in": options}),
+    st.fixed_dictionaries({"answered": st.booleans()}),
+    st.fixed_dictionaries({"min": st.floats(min_value=-2, max_value=10)}),
+    st.fixed_dictionaries({"max": st.floats(min_value=-2, max_value=10)}),
+    st.fixed_dictionaries({"min": st.floats(min_value=-2, max_value=4), "max": st.floats(min_value=4, max_value=10)}),
+)
+leaves = st.builds(lambda q, test: {"question": q, **test}, st.sampled_from([*QUESTIONS, "missing"]), leaf_tests)
+conditions = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.fixed_dictionaries({"all": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"any": st.lists(inner, max_size=3)}),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    conditions,
+    st.dictionaries(st.sampled_from(QUESTIONS), values),
+    st.dictionaries(st.sampled_from(QUESTIONS), st.booleans()),
+)
+def test_compiled_conditions_hold_exactly_when_the_interpreted_ones_did(
+    raw: dict[str, Any], answers: dict[str, Any], visible: dict[str, bool]
+) -> None:
+    condition = Condition.model_validate(raw)
+    assert condition_holds(condition, answers, visible) is reference_engine.condition_holds(condition, answers, visible)
