@@ -14,7 +14,7 @@ from app.questionnaire.library import find_questionnaire
 from app.questionnaire.models import Condition, Questionnaire
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import Respondent, condition_holds
-from app.scoring.engine import score_assessment
+from app.scoring.engine import _plan_for, score_assessment
 from tests.unit import reference_engine
 from tests.unit.test_properties import ANSWER_CHOICES, MINI
 
@@ -155,3 +155,39 @@ def test_compiled_conditions_hold_exactly_when_the_interpreted_ones_did(
 ) -> None:
     condition = Condition.model_validate(raw)
     assert condition_holds(condition, answers, visible) is reference_engine.condition_holds(condition, answers, visible)
+
+
+def _unusual_mini() -> Questionnaire:
+    """MINI with what loading refuses but the engine must still score as before: a condition on a
+    later question, and triggers on no question, on a question that does not exist and on several."""
+    trigger = next(r for r in MINI.recommendations if r.trigger is not None)
+    extra = [
+        trigger.model_copy(update={"id": f"t-extra-{i}", "trigger": Condition.model_validate(raw)})
+        for i, raw in enumerate(
+            [
+                {"all": []},
+                {"question": "missing", "answered": False},
+                {"any": [{"question": "a2", "min": 3}, {"question": "l2", "not_in": ["agree"]}]},
+                {"all": [{"question": "l3", "in": ["survey"]}, {"question": "l1", "answered": True}]},
+            ]
+        )
+    ]
+    questions = [
+        q.model_copy(update={"condition": Condition.model_validate({"question": "a3", "in": ["often"]})})
+        if q.id == "l2"
+        else q
+        for q in MINI.questions
+    ]
+    return MINI.model_copy(update={"questions": questions, "recommendations": [*MINI.recommendations, *extra]})
+
+
+UNUSUAL = _unusual_mini()
+
+
+@settings(max_examples=150, deadline=None)
+@given(respondents(), st.integers(min_value=1, max_value=3))
+def test_same_result_where_loading_would_have_refused_the_questionnaire(
+    people: list[Respondent], min_group_size: int
+) -> None:
+    assert _plan_for(UNUSUAL).forward_references  # visibility is worked out question by question here
+    assert_same(UNUSUAL, people, min_group_size=min_group_size)
