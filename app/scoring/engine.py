@@ -15,6 +15,11 @@ respondent order. How each number is made:
   minimum group size of people and no smaller group can be computed from it together with
   the other figures shown; an anonymous assessment shows no figure at all until that many
   people have submitted. Hidden dimensions are left out of the index.
+
+Speed (100,000 respondents in seconds): a questionnaire is compiled once into a plan (scorers,
+conditions, fingerprints, content hash); answers are read a question at a time, each
+distinct answer scored once and counted by atom, and every statistic is exact from counts
+(`app.scoring.statistics`), so the figures are the floats a one-by-one evaluation gives.
 """
 
 from __future__ import annotations
@@ -84,9 +89,9 @@ class _Tally:
 
 @dataclass(frozen=True, slots=True)
 class _QuestionPlan:
-    question: Question
+    """What scoring needs of one question, looked up once."""
+
     conditioned: bool
-    required: bool
     scorer: Scorer | None
     dimension: str | None
     weight: float
@@ -114,8 +119,6 @@ class _Plan:
 # the questionnaire alive, so its id cannot be reused while the plan is cached.
 _PLANS: dict[int, tuple[Questionnaire, _Plan]] = {}
 _PLANS_KEPT = 16
-
-
 _PLANS_LOCK = threading.Lock()
 
 
@@ -136,9 +139,7 @@ def _compile(questionnaire: Questionnaire) -> _Plan:
     questions = {}
     for question in questionnaire.questions:
         questions[question.id] = _QuestionPlan(
-            question=question,
             conditioned=question.condition is not None,
-            required=question.required,
             scorer=scorer_for(question, questionnaire),
             dimension=question.dimension,
             weight=question.weight,
@@ -244,6 +245,12 @@ def score_assessment(
 
     def disclose(counts: Mapping[Atom, int], cells: Callable[[Mapping[Atom, int]], list[Cell]]) -> set[str]:
         # Columns answered by the same people share a plan; planning is the costly part.
+        if cells is _whole:
+            # A single figure over everyone: the plan compares counts only with the minimum group
+            # size (an atom, a sum of atoms), so counts above it can stand at it, and columns
+            # answered by nearly the same people share a plan too.
+            cap = max(min_group_size, 1)
+            counts = {atom: min(n, cap) for atom, n in counts.items()}
         key = (cells, tuple(sorted(((a, n) for a, n in counts.items() if n), key=repr)))
         if key not in plans:
             plans[key] = plan(counts, cells)
