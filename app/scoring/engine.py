@@ -425,10 +425,11 @@ def _read_answers(
         sums = [math.fsum(row) for row in zip(*products[dimension.id], strict=True)]
         totals = [math.fsum(row) for row in zip(*weights[dimension.id], strict=True)]
         scores = [p / w if w else None for p, w in zip(sums, totals, strict=True)]
-        by_atom = dimensions[dimension.id].by_atom
-        for atom, own in zip(atoms, scores, strict=True):
+        grouped: list[list[float]] = [[] for _ in distinct_atoms]
+        for atom_id, own in zip(atom_ids, scores, strict=True):
             if own is not None:
-                by_atom.setdefault(atom, []).append(own)
+                grouped[atom_id].append(own)
+        dimensions[dimension.id].by_atom = {distinct_atoms[i]: found for i, found in enumerate(grouped) if found}
         weight = dimension.weight
         index_products.append([0.0 if own is None else own * weight for own in scores])
         index_weights.append([0.0 if own is None else weight for own in scores])

@@ -6,6 +6,7 @@ reported beside the maturity score with their own n and 95% interval.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
@@ -73,10 +74,7 @@ def outcome_result(question: Question, answers: Sequence[object]) -> OutcomeResu
     When ratings exist they give the value (a computed figure beats a remembered one);
     otherwise the median of the reported figures does, so one outlier cannot move it.
     """
-    ratings: Counter[int] = Counter()
-    for answer in answers:
-        if isinstance(answer, list):
-            ratings.update(answer)
+    ratings: Counter[int] = Counter(itertools.chain.from_iterable(a for a in answers if isinstance(a, list)))
     figures = [float(a) for a in answers if isinstance(a, int | float) and not isinstance(a, bool)]
     reported = (
         Reported(n=len(figures), median=median(figures), low=min(figures), high=max(figures)) if figures else None
