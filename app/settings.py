@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     report_workers: int = Field(default=2, ge=1, le=16)
     report_timeout_seconds: float = Field(default=60.0, gt=0)
     report_renders_per_worker: int = Field(default=50, ge=1)
+    # Render a report in the background when its assessment closes, and when an HTML download finds
+    # none stored, so the PDF is ready before anyone asks (tests that do not look at it turn it off).
+    report_background_renders: bool = True
     # uvicorn's own variable: the proxies whose X-Forwarded-For/-Proto are believed (addresses or
     # networks, comma-separated). Empty: none, and the sign-in limits count the connection's own
     # address; anyone else could otherwise name any address they like and escape the limits.

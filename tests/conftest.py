@@ -117,6 +117,8 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("CENTRICITY_ENVIRONMENT", "test")
     # Tests that need webhook deliveries run the sender themselves, step by step.
     monkeypatch.setenv("CENTRICITY_WEBHOOK_SENDER", "false")
+    # Likewise background report renders: the report tests turn them on and join them.
+    monkeypatch.setenv("CENTRICITY_REPORT_BACKGROUND_RENDERS", "false")
     get_settings.cache_clear()
     get_engine.cache_clear()
     yield database_url

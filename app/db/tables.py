@@ -443,3 +443,32 @@ class LoginAttempt(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
     subject: str = Field(max_length=EMAIL_MAX + 6)  # "email:<address>" or "ip:<address>"
     at: datetime = _created_at()
+
+
+class ReportRender(SQLModel, table=True):
+    """A rendered report, stored so that every app instance and every restart serves it without rendering again.
+
+    `content_hash` is the report's identity (everything it prints, the logo's bytes included), so a
+    row is current exactly while the assessment's report would print the same; the report service
+    prunes older rows of an assessment. `html` is the browser twin, its style nonce a placeholder
+    that each response replaces with its own.
+    """
+
+    __tablename__ = "report_renders"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "assessment_id"],
+            ["assessments.workspace_id", "assessments.id"],
+            ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint("workspace_id", "content_hash"),
+        sa.Index(None, "assessment_id", "created_at"),  # pruning: an assessment's renders, newest first
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
+    workspace_id: str = Field(foreign_key="workspaces.id", ondelete="CASCADE", max_length=ID_LENGTH)
+    assessment_id: str = Field(max_length=ID_LENGTH)
+    content_hash: str = Field(max_length=SHA256_HEX_LENGTH)
+    pdf: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    html: str = Field(sa_type=sa.Text, nullable=False)
+    created_at: datetime = _created_at()

@@ -12,9 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db.session import read_session
 from app.http.limits import done_with_database
-from app.report.context import build_context
-from app.report.render import logo_data_url, render_html
-from app.report.source import ReportSource
+from app.report.printer import ReportSource
 from app.services import reports
 from app.services.accounts import Principal
 
@@ -37,7 +35,8 @@ def _headers(source: ReportSource, extension: str, disposition: str) -> dict[str
 async def _release(session: Session) -> None:
     """End the request's transaction, if the sign-in check began one: a render takes seconds, and on
     SQLite an open transaction holds the write lock (every transaction begins IMMEDIATE here). From
-    here on the request reads on read sessions only, so it leaves the SQLite request limit too."""
+    here on the request reads on read sessions, and at most stores a fresh print in one short
+    transaction of its own after the render, so it leaves the SQLite request limit too."""
     await run_in_threadpool(session.rollback)
     done_with_database()
 
@@ -46,8 +45,8 @@ async def pdf_response(session: Session, principal: Principal, assessment_id: st
     """The report as a PDF download for `principal` (the API and the web app both serve it)."""
     await _release(session)
     source = await run_in_threadpool(gather, principal, assessment_id)
-    pdf = await reports.pdf_of(source)
-    return Response(pdf, media_type="application/pdf", headers=_headers(source, "pdf", "attachment"))
+    printed = await reports.printed_of(principal, assessment_id, source)
+    return Response(printed.pdf, media_type="application/pdf", headers=_headers(source, "pdf", "attachment"))
 
 
 async def html_response(session: Session, principal: Principal, assessment_id: str) -> HTMLResponse:
@@ -55,13 +54,7 @@ async def html_response(session: Session, principal: Principal, assessment_id: s
     await _release(session)
     source = await run_in_threadpool(gather, principal, assessment_id)
     nonce = secrets.token_urlsafe(16)
-    html = await run_in_threadpool(
-        lambda: render_html(
-            build_context(source),
-            style_nonce=nonce,
-            logo_url=logo_data_url(source.branding.logo, source.branding.logo_mime),
-        )
-    )
+    html = await reports.html_of(principal, assessment_id, source, nonce)
     headers = _headers(source, "html", "inline")
     # Its own policy: the stylesheet is inline (allowed by nonce), the logo a data: URL, nothing else loads.
     headers["Content-Security-Policy"] = (

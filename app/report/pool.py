@@ -9,12 +9,11 @@ grow), and they run at a lower CPU priority so the web process stays responsive.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -41,10 +40,16 @@ def _start_worker() -> None:
     html_to_pdf("<p>warm-up 0123456789</p>")
 
 
-def _render(context: dict[str, Any], logo: bytes | None, logo_mime: str | None) -> bytes:
-    from app.report.pdf import render_pdf
+# What a render returns: the PDF, and the HTML twin for browsers with its style nonce a placeholder.
+Rendition = tuple[bytes, str]
 
-    return render_pdf(context, logo, logo_mime)
+
+def _render(context: dict[str, Any], logo: bytes | None, logo_mime: str | None) -> Rendition:
+    from app.report.pdf import render_pdf
+    from app.report.render import NONCE_PLACEHOLDER, logo_data_url, render_html
+
+    browser_html = render_html(context, style_nonce=NONCE_PLACEHOLDER, logo_url=logo_data_url(logo, logo_mime))
+    return render_pdf(context, logo, logo_mime), browser_html
 
 
 class ReportRenderer:
@@ -56,6 +61,9 @@ class ReportRenderer:
         self.max_renders_per_worker = max_renders_per_worker
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
+        # Its own lock: pebble's threads run the done callbacks, and close() holds _lock while joining them.
+        self._unfinished: set[Future[Rendition]] = set()
+        self._unfinished_lock = threading.Lock()
 
     def _started(self) -> ProcessPool:
         with self._lock:
@@ -69,25 +77,21 @@ class ReportRenderer:
                 )
             return self._pool
 
-    def submit(self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None) -> Future[bytes]:
-        future: Future[bytes] = self._started().schedule(
+    def submit(
+        self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None
+    ) -> Future[Rendition]:
+        """Start a render in a worker; the future gives the PDF and the HTML twin, or the render's error."""
+        future: Future[Rendition] = self._started().schedule(
             _render, args=(context, logo, logo_mime), timeout=self.timeout_seconds
         )
+        with self._unfinished_lock:
+            self._unfinished.add(future)
+        future.add_done_callback(self._finished)
         return future
 
-    async def render_async(
-        self, context: dict[str, Any], logo: bytes | None = None, logo_mime: str | None = None
-    ) -> bytes:
-        """Render and wait without holding a thread or the event loop."""
-        future = self.submit(context, logo, logo_mime)
-        try:
-            await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            future.cancel()  # the client went away: pebble stops the render and replaces the worker
-            raise
-        except Exception:
-            pass  # _outcome says what went wrong
-        return _outcome(future)
+    def _finished(self, future: Future[Rendition]) -> None:
+        with self._unfinished_lock:
+            self._unfinished.discard(future)
 
     def close(self) -> None:
         with self._lock:
@@ -95,9 +99,16 @@ class ReportRenderer:
                 self._pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves stop() unannotated
                 self._pool.join()
                 self._pool = None
+        with self._unfinished_lock:
+            unfinished, self._unfinished = self._unfinished, set()
+        # pebble leaves some renders of a stopped pool unfinished for good: end them, so nobody waits forever.
+        for future in unfinished:
+            with contextlib.suppress(InvalidStateError):  # pebble finished it meanwhile
+                future.set_exception(RenderFailed("the render workers were stopped"))
 
 
-def _outcome(future: Future[bytes]) -> bytes:
+def outcome(future: Future[Rendition]) -> Rendition:
+    """What a finished render gave, or RenderTimeout / RenderFailed."""
     try:
         return future.result()
     except FutureTimeout as exc:

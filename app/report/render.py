@@ -35,6 +35,8 @@ TRACK_MM = {
 }
 BAR_LENGTHS_MARK = "/* bar lengths */"
 _BAR_CLASSES = re.compile(r'class="bar (' + "|".join(TRACK_MM) + r') [\w-]+ f-(\d{1,3})"')
+# A stored HTML report carries this as its style nonce; each response puts its own in its place.
+NONCE_PLACEHOLDER = "centricity-style-nonce"
 FIGURE_SPACE = "\u2007"  # as wide as a digit, so right-padded scores line up in tabular figures
 SCORE_COLUMN = 3  # "100"
 
@@ -68,6 +70,12 @@ def render_html(context: dict[str, Any], *, style_nonce: str | None = None, logo
         context = {**context, "brand": {**brand, "logo_url": logo_url}}
     html = environment().get_template("report/report.html").render(**context, style_nonce=style_nonce)
     return html.replace(BAR_LENGTHS_MARK, bar_length_rules(html), 1)
+
+
+def with_nonce(html: str, nonce: str) -> str:
+    """A stored HTML report with `nonce` as its stylesheet's nonce (the one `<style>` the template writes;
+    text from people is escaped, so it holds no `<style` that could be taken for it)."""
+    return html.replace(f'<style nonce="{NONCE_PLACEHOLDER}">', f'<style nonce="{nonce}">', 1)
 
 
 def bar_length_rules(html: str) -> str:

@@ -165,29 +165,69 @@ def _validate_outcome(question: Question, value: object) -> AnswerValue:
     return value
 
 
+ConditionTest = Callable[[Mapping[str, AnswerValue], Mapping[str, bool]], bool]
+
+
 def condition_holds(condition: Condition, answers: Mapping[str, AnswerValue], visible: Mapping[str, bool]) -> bool:
     """Whether earlier answers meet a condition. An unanswered, hidden or 'don't know' answer meets no test
     except `answered: false`."""
+    return compiled_condition(condition)(answers, visible)
+
+
+# Compiled conditions by identity (a Condition is frozen); each entry keeps its condition alive so
+# that its id is not reused while cached. Cleared when full: compiling again is cheap.
+_COMPILED: dict[int, tuple[Condition, ConditionTest]] = {}
+_COMPILED_KEPT = 4096
+
+
+def compiled_condition(condition: Condition) -> ConditionTest:
+    """`condition_holds` for this condition, as a function of (answers, visible), built once:
+    scoring evaluates the same few conditions for every respondent."""
+    cached = _COMPILED.get(id(condition))
+    if cached is not None and cached[0] is condition:
+        return cached[1]
+    test = _compile(condition)
+    if len(_COMPILED) >= _COMPILED_KEPT:
+        _COMPILED.clear()
+    _COMPILED[id(condition)] = (condition, test)
+    return test
+
+
+def _compile(condition: Condition) -> ConditionTest:
     if condition.all is not None:
-        return all(condition_holds(c, answers, visible) for c in condition.all)
+        parts = [compiled_condition(c) for c in condition.all]
+        return lambda answers, visible: all(part(answers, visible) for part in parts)
     if condition.any is not None:
-        return any(condition_holds(c, answers, visible) for c in condition.any)
-    assert condition.question is not None
-    value = answers.get(condition.question) if visible.get(condition.question, False) else None
-    has_value = value is not None and value not in SPECIAL_ANSWERS
-    if condition.answered is not None:
-        return has_value == condition.answered
-    if not has_value:
-        return False
-    if condition.in_ is not None:
-        return _matches(value, condition.in_)
-    if condition.not_in is not None:
-        return not _matches(value, condition.not_in)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
-    if condition.min is not None and value < condition.min:
-        return False
-    return not (condition.max is not None and value > condition.max)
+        parts = [compiled_condition(c) for c in condition.any]
+        return lambda answers, visible: any(part(answers, visible) for part in parts)
+    question = condition.question
+    assert question is not None
+    answered, wanted, unwanted, low, high = (
+        condition.answered,
+        condition.in_,
+        condition.not_in,
+        condition.min,
+        condition.max,
+    )
+
+    def test(answers: Mapping[str, AnswerValue], visible: Mapping[str, bool]) -> bool:
+        value = answers.get(question) if visible.get(question, False) else None
+        has_value = value is not None and value not in SPECIAL_ANSWERS
+        if answered is not None:
+            return has_value == answered
+        if not has_value:
+            return False
+        if wanted is not None:
+            return _matches(value, wanted)
+        if unwanted is not None:
+            return not _matches(value, unwanted)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        if low is not None and value < low:
+            return False
+        return not (high is not None and value > high)
+
+    return test
 
 
 def _matches(value: AnswerValue, wanted: Sequence[str | int]) -> bool:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from app.scoring.privacy import Atom, Cell, disclosed_cells
+from app.scoring.result import AssessmentResult
+from app.scoring.statistics import median
 
 # A benchmark describes at least this many peer organizations, and so does every group of
 # peers that one filter keeps out compared with another.
@@ -57,6 +59,27 @@ def filter_available(
     return wanted in disclosed_cells(counts, candidates, MIN_PEERS)
 
 
+def place_among_peers(
+    own: AssessmentResult, peers: Sequence[AssessmentResult]
+) -> tuple[float | None, list[DimensionBenchmark]]:
+    """Where `own` stands among the `peers`' results: the index percentile and, per dimension, the
+    percentile and the peers' median (each shown only when MIN_PEERS peers have a score for it)."""
+    dimensions = []
+    for dim in own.dimensions:
+        scores = [d.score for p in peers for d in p.dimensions if d.id == dim.id and d.score is not None]
+        dimensions.append(
+            DimensionBenchmark(
+                id=dim.id,
+                score=dim.score,
+                percentile=disclosed_percentile(dim.score, scores) if dim.score is not None else None,
+                peer_median=median(scores) if len(scores) >= MIN_PEERS else None,
+            )
+        )
+    indices = [p.overall.index for p in peers if p.overall.index is not None]
+    own_index = own.overall.index
+    return (disclosed_percentile(own_index, indices) if own_index is not None else None), dimensions
+
+
 def _size(counts: Counter[Atom], position: int, value: str) -> int:
     return sum(n for atom, n in counts.items() if atom[position] == value)
 
@@ -74,10 +97,3 @@ def percentile_rank(value: float, others: list[float]) -> float:
     below = sum(1 for o in others if o < value)
     ties = sum(1 for o in others if o == value)
     return 100.0 * (below + 0.5 * ties) / len(others)
-
-
-def median(values: list[float]) -> float:
-    """The middle value; the mean of the two middle ones for an even count."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

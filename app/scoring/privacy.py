@@ -183,7 +183,7 @@ def _null_space_rows(rows: list[list[int]], width: int) -> list[list[int]]:
         if pivot is None:
             continue
         matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        inverse = pow(matrix[rank][col], _PRIME - 2, _PRIME)
+        inverse = pow(matrix[rank][col], -1, _PRIME)
         matrix[rank] = [v * inverse % _PRIME for v in matrix[rank]]
         for i in range(len(matrix)):
             if i != rank and matrix[i][col]:
@@ -205,8 +205,8 @@ def _direction(row: list[int]) -> tuple[int, ...] | None:
     first = next((v for v in row if v), None)
     if first is None:
         return None
-    inverse = pow(first, _PRIME - 2, _PRIME)
-    return tuple(v * inverse % _PRIME for v in row)
+    inverse = pow(first, -1, _PRIME)
+    return tuple([v * inverse % _PRIME for v in row])
 
 
 def _rank(rows: list[list[int]]) -> int:
@@ -217,7 +217,7 @@ def _rank(rows: list[list[int]]) -> int:
         if pivot is None:
             continue
         matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        inverse = pow(matrix[rank][col], _PRIME - 2, _PRIME)
+        inverse = pow(matrix[rank][col], -1, _PRIME)
         for i in range(rank + 1, len(matrix)):
             if matrix[i][col]:
                 factor = matrix[i][col] * inverse % _PRIME

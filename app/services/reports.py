@@ -1,63 +1,54 @@
-"""Recommendation reports of assessments: gathering what a report shows, and rendering each version once.
+"""Recommendation reports of assessments: gathering what a report shows, and printing each version once for all.
 
-`source_of` reads everything a report prints (result, previous run, peer benchmark,
-comments, branding) in one short read; `pdf_of` prints it in a render worker, keeping
-the PDF in a cache keyed by the report's full content (result, branding, logo), so a
-second download of the same report is not rendered again.
+`source_of` reads everything a report prints (result, previous run, peer benchmark, comments,
+branding) in one short read. A printed report (PDF and HTML twin) is stored in the database by
+its identity, the hash of all it prints (`app.report.printer`), so every app instance and every
+restart serves it without rendering again; an assessment keeps its few newest prints.
+`render_and_store` prints an assessment's current report when it is not stored yet: the close of
+an assessment runs it in the background (`render_when_committed`), so the first download is quick.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+import logging
 import threading
-from collections import OrderedDict
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, delete, event, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
-from app.db.tables import Anonymity, Answer, Assessment, Respondent, utc_now
+from app.db.session import engine_of, read_session, session_scope
+from app.db.tables import Anonymity, Answer, Assessment, ReportRender, Respondent, new_id, utc_now
 from app.observability.metrics import record_report_rendered
 from app.questionnaire.models import QuestionType
-from app.report.context import build_context
-from app.report.pool import RenderFailed, RenderTimeout, ReportRenderer
-from app.report.source import DEFAULT_ACCENT, Comment, ReportBranding, ReportSource
+from app.report import printer
+from app.report.printer import DEFAULT_ACCENT, Comment, Prepared, Printed, ReportBranding, ReportSource
 from app.services import assessments, branding, organizations, privacy, responses, results
 from app.services.accounts import Principal
-from app.services.errors import Conflict, Unavailable
+from app.services.errors import Conflict, NotFound, Unavailable
 from app.settings import get_settings
 
-# Rendered PDFs kept per process; a full report is a few hundred kilobytes.
-CACHE_MAX_BYTES = 64 * 1024 * 1024
-_cache: OrderedDict[str, bytes] = OrderedDict()
-_cache_bytes = 0
-_cache_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
-
-_renderer: ReportRenderer | None = None
-_renderer_lock = threading.Lock()
-
-
-def renderer() -> ReportRenderer:
-    """This process's render workers (their processes start with the first report)."""
-    global _renderer
-    with _renderer_lock:
-        if _renderer is None:
-            settings = get_settings()
-            _renderer = ReportRenderer(
-                settings.report_workers, settings.report_timeout_seconds, settings.report_renders_per_worker
-            )
-        return _renderer
+# An assessment keeps its current print and the newest others (a render of older content that
+# finishes last must not delete the current one); older prints are deleted as new ones are stored.
+PRINTS_KEPT_PER_ASSESSMENT = 3
+# Who reads the assessment for a background render, in the audit trail's terms (it writes no audit event).
+BACKGROUND_ACTOR = "report-renderer"
+# Background renders at once in this process beyond which a close starts none (the download renders).
+BACKGROUND_RENDERS_MAX = 8
+# How long shutdown waits for each background render to end once the workers are stopped.
+SHUTDOWN_WAIT_SECONDS = 10.0
 
 
 def shutdown() -> None:
-    """Stop the render workers, if any started; a later report starts them again."""
-    with _renderer_lock:
-        if _renderer is not None:
-            _renderer.close()
+    """Stop the render workers, if any started (a render in the background fails and ends with them)."""
+    printer.shutdown()
+    wait_for_background_renders(timeout=SHUTDOWN_WAIT_SECONDS)
 
 
 def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
@@ -138,56 +129,172 @@ def source_of(session: Session, principal: Principal, assessment_id: str, now: d
     )
 
 
-def cache_key(context: dict[str, Any], source: ReportSource) -> str:
-    """The identity of a rendered report: its whole printed content and the logo's bytes."""
-    canonical = json.dumps(context, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(f"{canonical}|{source.branding.logo_digest}".encode()).hexdigest()
+def _stored(session: Session, workspace_id: str, key: str) -> Printed | None:
+    row = session.exec(
+        select(ReportRender.pdf, ReportRender.html).where(
+            ReportRender.workspace_id == workspace_id, ReportRender.content_hash == key
+        )
+    ).first()
+    return Printed(key, row[0], row[1]) if row is not None else None
 
 
-def _context_and_key(source: ReportSource) -> tuple[dict[str, Any], str]:
-    context = build_context(source)
-    return context, cache_key(context, source)
-
-
-def cached(key: str) -> bytes | None:
-    with _cache_lock:
-        pdf = _cache.get(key)
-        if pdf is not None:
-            _cache.move_to_end(key)
-        return pdf
-
-
-def _store(key: str, pdf: bytes) -> None:
-    global _cache_bytes
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = pdf
-            _cache_bytes += len(pdf)
-        while _cache_bytes > CACHE_MAX_BYTES and len(_cache) > 1:
-            _, dropped = _cache.popitem(last=False)
-            _cache_bytes -= len(dropped)
-
-
-async def pdf_of(source: ReportSource) -> bytes:
-    """The report as PDF, from the cache or rendered in a worker (never on the event loop)."""
-    # Building the context and hashing it take ~20 ms of CPU: in a thread, so the event loop
-    # goes on answering other requests meanwhile (on it, they raised /healthz's p99 by half).
-    context, key = await asyncio.to_thread(_context_and_key, source)
-    pdf = cached(key)
-    if pdf is not None:
-        record_report_rendered("cached")
-        return pdf
+def _store(workspace_id: str, assessment_id: str, printed: Printed) -> None:
+    """One short write transaction, after the render: the print (the same print stored meanwhile by
+    another instance is no error), and the assessment's older prints pruned."""
     try:
-        pdf = await renderer().render_async(context, source.branding.logo, source.branding.logo_mime)
-    except RenderTimeout as exc:
-        record_report_rendered("timeout")
+        with session_scope() as session:
+            dialect = postgresql if engine_of(session).dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(ReportRender).values(
+                id=new_id(),
+                workspace_id=workspace_id,
+                assessment_id=assessment_id,
+                content_hash=printed.key,
+                pdf=printed.pdf,
+                html=printed.html,
+                created_at=utc_now(),
+            )
+            session.execute(insert.on_conflict_do_nothing(index_elements=["workspace_id", "content_hash"]))
+            others = (
+                col(ReportRender.workspace_id) == workspace_id,
+                col(ReportRender.assessment_id) == assessment_id,
+                col(ReportRender.content_hash) != printed.key,
+            )
+            newest_others = (
+                select(ReportRender.id)
+                .where(*others)
+                .order_by(col(ReportRender.created_at).desc())
+                .limit(PRINTS_KEPT_PER_ASSESSMENT - 1)
+            )
+            session.execute(delete(ReportRender).where(*others, col(ReportRender.id).not_in(newest_others)))
+    except IntegrityError:  # the assessment was deleted while its report rendered: nothing to keep
+        logger.info("the report of assessment %s was not stored: the assessment is gone", assessment_id)
+
+
+def _current(workspace_id: str, key: str) -> Printed | None:
+    """The print of report `key`: at hand in this process, or stored by any instance."""
+    printed = printer.remembered(workspace_id, key)
+    if printed is not None:
+        record_report_rendered("cached")
+        return printed
+    with read_session() as session:
+        printed = _stored(session, workspace_id, key)
+    if printed is not None:
+        record_report_rendered("stored")
+        printer.remember(workspace_id, printed)
+    return printed
+
+
+def _prepared_and_current(workspace_id: str, source: ReportSource) -> tuple[Prepared, Printed | None]:
+    """The report ready to print, and its current print if there is one: one trip off the event loop
+    (the context and its hash take ~5 ms of CPU; on it, other requests would wait)."""
+    prepared = printer.prepare(source)
+    return prepared, _current(workspace_id, prepared.key)
+
+
+def render_and_store(workspace_id: str, assessment_id: str) -> bool:
+    """Print the assessment's current report and store it, unless it is stored already: the job a close
+    starts. Rendering holds no transaction; the store is one short one after it. False when there is
+    no report to print: the assessment is gone, or its result is withheld (too few submitted)."""
+    principal = Principal(workspace_id, BACKGROUND_ACTOR)
+    try:
+        with read_session() as session:
+            source = source_of(session, principal, assessment_id)
+            prepared = printer.prepare(source)
+            if _stored(session, workspace_id, prepared.key) is not None:
+                return True
+    except (NotFound, Conflict):
+        return False
+    printed = printer.print_blocking(workspace_id, prepared, record_report_rendered)
+    _store(workspace_id, assessment_id, printed)
+    return True
+
+
+# Background renders of this process by (workspace, assessment): one per assessment at a time.
+_background: dict[tuple[str, str], threading.Thread] = {}
+_background_lock = threading.Lock()
+
+
+def render_in_background(workspace_id: str, assessment_id: str) -> threading.Thread | None:
+    """Run `render_and_store` in a thread of its own, with its own sessions; None when one for the
+    assessment is under way already, when this process runs too many, or when they are turned off."""
+    if not get_settings().report_background_renders:
+        return None
+    slot = (workspace_id, assessment_id)
+    with _background_lock:
+        if slot in _background or len(_background) >= BACKGROUND_RENDERS_MAX:
+            return None
+        thread = threading.Thread(target=_render_logged, args=slot, name=f"report-render-{assessment_id}", daemon=True)
+        _background[slot] = thread
+    thread.start()
+    return thread
+
+
+def _render_logged(workspace_id: str, assessment_id: str) -> None:
+    try:
+        render_and_store(workspace_id, assessment_id)
+    except Exception:  # a background job has nobody to answer: it logs, and the next download renders
+        logger.exception("background render of the report of assessment %s failed", assessment_id)
+    finally:
+        with _background_lock:
+            _background.pop((workspace_id, assessment_id), None)
+
+
+def wait_for_background_renders(timeout: float | None = None) -> None:
+    """Join the background renders under way (tests, and shutdown)."""
+    with _background_lock:
+        threads = list(_background.values())
+    for thread in threads:
+        thread.join(timeout)
+
+
+_TO_RENDER = "centricity_reports_to_render"
+
+
+def render_when_committed(session: Session, principal: Principal, assessment_id: str) -> None:
+    """Start the background render of the assessment's report once `session` commits, so it reads
+    what the transaction wrote (a close: the status and the closing date the report prints); a
+    rollback starts nothing."""
+    session.info.setdefault(_TO_RENDER, set()).add((principal.workspace_id, assessment_id))
+
+
+@event.listens_for(Session, "after_commit")
+def _render_committed(session: Session) -> None:
+    for workspace_id, assessment_id in session.info.pop(_TO_RENDER, ()):
+        render_in_background(workspace_id, assessment_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # after a commit they were started above; after a rollback, dropped
+        session.info.pop(_TO_RENDER, None)
+
+
+async def printed_of(principal: Principal, assessment_id: str, source: ReportSource) -> Printed:
+    """The report of `source` printed: stored, or printed now and stored (the download waits for it)."""
+    prepared, printed = await asyncio.to_thread(_prepared_and_current, principal.workspace_id, source)
+    if printed is not None:
+        return printed
+    try:
+        printed = await printer.print_async(principal.workspace_id, prepared, record_report_rendered)
+    except printer.RenderTimeout as exc:
         raise Unavailable("the report took too long to render and was stopped; try again in a minute") from exc
-    except RenderFailed as exc:
-        record_report_rendered("error")
+    except printer.RenderFailed as exc:
         raise Unavailable("the report could not be rendered; try again, and tell us if it keeps failing") from exc
-    record_report_rendered("ok")
-    _store(key, pdf)
-    return pdf
+    try:
+        await asyncio.to_thread(_store, principal.workspace_id, assessment_id, printed)
+    except SQLAlchemyError:  # the database is locked or gone for now: the reader still gets the report
+        logger.warning("the report of assessment %s was printed but not stored", assessment_id, exc_info=True)
+    return printed
+
+
+async def html_of(principal: Principal, assessment_id: str, source: ReportSource, nonce: str) -> str:
+    """The report's HTML twin with `nonce` as its style nonce: stored, or rendered now (a browser does not
+    wait for the PDF) with the print of both started in the background for the next download."""
+    prepared, printed = await asyncio.to_thread(_prepared_and_current, principal.workspace_id, source)
+    if printed is not None:
+        return printed.html_with_nonce(nonce)
+    render_in_background(principal.workspace_id, assessment_id)
+    return await asyncio.to_thread(printer.html_now, prepared, nonce)
 
 
 def filename(source: ReportSource, extension: str) -> str:

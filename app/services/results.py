@@ -12,14 +12,7 @@ from sqlmodel import Session, col, func, select
 from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
 from app.presentation.results import Previous
 from app.scoring.answers import Respondent as ScoredRespondent
-from app.scoring.benchmark import (
-    MIN_PEERS,
-    Benchmark,
-    DimensionBenchmark,
-    disclosed_percentile,
-    filter_available,
-    median,
-)
+from app.scoring.benchmark import MIN_PEERS, Benchmark, filter_available, place_among_peers
 from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
 from app.scoring.result import AssessmentResult
@@ -212,25 +205,5 @@ def benchmark(
         )
         return Benchmark(**base, available=False, message=message, index_percentile=None, dimensions=[])
     own = result_of(session, assessment)
-    peers = [result_of(session, peer) for peer in chosen]
-    dimensions = []
-    for dim in own.dimensions:
-        scores = [d.score for p in peers for d in p.dimensions if d.id == dim.id and d.score is not None]
-        enough = len(scores) >= MIN_PEERS
-        dimensions.append(
-            DimensionBenchmark(
-                id=dim.id,
-                score=dim.score,
-                percentile=disclosed_percentile(dim.score, scores) if dim.score is not None else None,
-                peer_median=median(scores) if enough else None,
-            )
-        )
-    indices = [p.overall.index for p in peers if p.overall.index is not None]
-    own_index = own.overall.index
-    return Benchmark(
-        **base,
-        available=True,
-        message=None,
-        index_percentile=disclosed_percentile(own_index, indices) if own_index is not None else None,
-        dimensions=dimensions,
-    )
+    index_percentile, dimensions = place_among_peers(own, [result_of(session, peer) for peer in chosen])
+    return Benchmark(**base, available=True, message=None, index_percentile=index_percentile, dimensions=dimensions)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
 
 from app.presentation.results import number
 from app.questionnaire.library import find_questionnaire
-from app.report.pool import ReportRenderer
+from app.report import printer
+from app.report.pool import Rendition, ReportRenderer
 from app.services import reports
 from bench.scoring import synthetic_respondents
 from tests.api.conftest import Tenant
@@ -77,11 +79,13 @@ def test_the_same_report_is_rendered_once(tenant: Tenant, monkeypatch: pytest.Mo
 
     renders: list[dict[str, Any]] = []
 
-    async def counted_render(context: dict[str, Any], *args: object) -> bytes:
+    def counted_render(context: dict[str, Any], *args: object) -> Future[Rendition]:
         renders.append(context)
-        return b"%PDF-1.7 stand-in"
+        done: Future[Rendition] = Future()
+        done.set_result((b"%PDF-1.7 stand-in", "<html>stand-in</html>"))
+        return done
 
-    monkeypatch.setattr(reports.renderer(), "render_async", counted_render)
+    monkeypatch.setattr(printer.renderer(), "submit", counted_render)
     again = tenant.get(f"/assessments/{assessment_id}/report.pdf")
     assert again.status_code == 200 and again.content == first.content
     assert renders == []
@@ -120,7 +124,7 @@ def test_a_render_over_its_time_limit_fails_cleanly_and_the_next_works(
 ) -> None:
     assessment_id = _flagship_assessment(tenant, name="Slowpoke Industries")  # a report not in the cache
     hasty = ReportRenderer(workers=1, timeout_seconds=0.05, max_renders_per_worker=10)
-    monkeypatch.setattr(reports, "renderer", lambda: hasty)
+    monkeypatch.setattr(printer, "renderer", lambda: hasty)
     try:
         response = tenant.get(f"/assessments/{assessment_id}/report.pdf")
         assert response.status_code == 503

@@ -28,6 +28,7 @@ APP_TABLES = {
     "webhook_deliveries",
     "web_sessions",
     "login_attempts",
+    "report_renders",
 }
 
 

@@ -55,9 +55,15 @@ def test_ces_mean_and_share_agreeing() -> None:
     # mean (7 + 6 + 5 + 3) / 4 = 5.25; 3 of 4 at 5-7 = 75%
     assert value == pytest.approx(5.25)
     assert detail == {"agree_pct": 75.0}
-    # sd = sqrt((3.0625 + 0.5625 + 0.0625 + 5.0625) / 3) = 1.7078; se = 0.8539; t(3) = 3.182
+    # sd = sqrt((3.0625 + 0.5625 + 0.0625 + 5.0625) / 3) = 1.7078; se = 0.8539
+    # t(3) = 3.182446 (tables print 3.182): with 3 degrees of freedom P(|T| < t) = (2 / pi) x
+    # (theta + sin(theta) cos(theta)) where theta = atan(t / sqrt(3)); at t = 3.182446, theta = 1.072377
+    # and (2 / pi) x (1.072377 + 0.878339 x 0.478037) = (2 / pi) x 1.492256 = 0.950000
+    t3 = 3.182446
+    theta = math.atan(t3 / math.sqrt(3))
+    assert 2 / math.pi * (theta + math.sin(theta) * math.cos(theta)) == pytest.approx(0.95, abs=1e-6)
     assert interval is not None
-    half = 3.182 * math.sqrt(8.75 / 3) / 2
+    half = t3 * math.sqrt(8.75 / 3) / 2
     assert interval == pytest.approx((5.25 - half, 5.25 + half))
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import Respondent
-from app.scoring.benchmark import disclosed_percentile, filter_available
+from app.scoring.benchmark import disclosed_percentile, filter_available, place_among_peers
 from app.scoring.engine import score_assessment
 from app.scoring.privacy import Cell, disclosed_cells, effective_min_group_size, results_withheld
 from app.scoring.result import AssessmentResult
@@ -169,6 +169,21 @@ def test_a_tied_percentile_is_not_shown() -> None:
     assert disclosed_percentile(50.0, [10.0, 20.0, 60.0, 70.0, 80.0]) == pytest.approx(40.0)
     assert disclosed_percentile(50.0, [10.0, 50.0, 60.0, 70.0, 80.0]) is None
     assert disclosed_percentile(50.0, [10.0, 20.0, 60.0, 70.0]) is None  # fewer than 5
+
+
+def test_placing_a_result_among_peers(mini: Questionnaire) -> None:
+    # one respondent each; only l1 answered, so listen = (level - 1) x 25 and the index equals it
+    own = score_assessment(mini, [person("me", l1=3)])  # 50
+    peers = [score_assessment(mini, [person(f"p{level}", l1=level)]) for level in (1, 2, 4, 5, 2)]  # 0 25 75 100 25
+    index_percentile, dimensions = place_among_peers(own, peers)
+    # 3 of the 5 peer indices lie below 50 -> 60th percentile
+    assert index_percentile == pytest.approx(60.0)
+    listen, act = dimensions
+    assert (listen.id, listen.score, listen.percentile, listen.peer_median) == ("listen", 50.0, 60.0, 25.0)
+    # nobody scored act: no score, no percentile, and fewer than 5 peer scores give no median
+    assert (act.score, act.percentile, act.peer_median) == (None, None, None)
+    # four peers are too few for a percentile
+    assert place_among_peers(own, peers[:4])[0] is None
 
 
 # ---- the adversary: solve for people from every published figure

@@ -9,6 +9,8 @@ Weights: l3 = 2, others 1; dimension listen = 2, act = 1. Target level 4.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from app.questionnaire.models import Questionnaire
@@ -174,11 +176,16 @@ def test_confidence_band(mini: Questionnaire) -> None:
     people = [person("a", l1=3), person("b", l1=3), person("c", l1=4)]
     result = score_assessment(mini, people)
     # mean 58.333; sample sd sqrt((69.44 + 69.44 + 277.78) / 2) = 14.434
-    # standard error 14.434 / sqrt(3) = 8.3333 (= 25 / 3); half-width = t(2) 4.303 x 25 / 3 = 35.858
+    # standard error 14.434 / sqrt(3) = 8.3333 (= 25 / 3)
+    # t(2) exactly: with 2 degrees of freedom P(|T| < t) = t / sqrt(2 + t^2); setting it to 0.95 gives
+    # t^2 = 2 x 0.95^2 / (1 - 0.95^2) = 1.805 / 0.0975 = 18.5128, t = 4.30265 (tables: 4.303)
+    # half-width = 4.30265 x 25 / 3 = 35.8554; band 58.3333 -+ 35.8554 = 22.4779 to 94.1888
+    t2 = math.sqrt(1.805 / 0.0975)
     assert result.overall.index == pytest.approx(175 / 3)
     assert result.overall.band is not None
-    assert result.overall.band.low == pytest.approx(175 / 3 - 4.303 * 25 / 3, abs=1e-9)
-    assert result.overall.band.high == pytest.approx(175 / 3 + 4.303 * 25 / 3, abs=1e-9)
+    assert result.overall.band.low == pytest.approx(175 / 3 - t2 * 25 / 3, abs=1e-9)
+    assert result.overall.band.high == pytest.approx(175 / 3 + t2 * 25 / 3, abs=1e-9)
+    assert (result.overall.band.low, result.overall.band.high) == pytest.approx((22.4779, 94.1888), abs=1e-4)
 
 
 def test_recommendations_prioritized_and_ordered_by_dependencies(mini: Questionnaire) -> None:

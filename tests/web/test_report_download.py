@@ -11,12 +11,17 @@ import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
+from app.db.session import read_session
+from app.db.tables import ReportRender
 from app.presentation.results import number
+from app.report import printer
 from app.services import demo, reports
-from app.settings import PROJECT_ROOT
-from tests.api.conftest import Tenant
+from app.settings import PROJECT_ROOT, get_settings
+from tests.api.conftest import Tenant, pulse_answers
 from tests.report.conftest import pdf_text
+from tests.web.conftest import form_token
 
 PAGES_DIR = PROJECT_ROOT / "artifacts" / "report"
 
@@ -88,3 +93,25 @@ def test_another_workspaces_report_is_not_found(
 
 def test_the_readme_names_the_folder_of_report_pages() -> None:
     assert "artifacts/report/" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_closing_on_the_page_prints_the_report_ahead(
+    signed_in: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CENTRICITY_REPORT_BACKGROUND_RENDERS", "true")
+    get_settings.cache_clear()
+    assessment_id = tenant.open_assessment("pulse", name="Initech")["id"]
+    answers = pulse_answers(signed_in, tenant)
+    for _ in range(4):
+        tenant.respond(assessment_id, "executive", "sales", answers)
+    page = f"/assessments/{assessment_id}"
+    token = form_token(signed_in.get(f"{page}/close").text)
+    closed = signed_in.post(f"{page}/close", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False)
+    assert closed.status_code == 303
+    reports.wait_for_background_renders()
+    with read_session() as session:
+        stored = session.exec(select(ReportRender.pdf).where(ReportRender.assessment_id == assessment_id)).all()
+    assert len(stored) == 1
+    printer.forget_all()
+    download = signed_in.get(f"{page}/report.pdf")
+    assert download.status_code == 200 and download.content == stored[0]

@@ -27,7 +27,7 @@ from app.http.sessions import ReadSessionDep, SessionDep
 from app.scoring.benchmark import Benchmark
 from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
-from app.services import assessments, responses, results
+from app.services import assessments, reports, responses, results
 from app.services.responses import Invitee
 from app.settings import get_settings
 
@@ -86,8 +86,9 @@ def open_assessment(assessment_id: str, session: SessionDep, principal: Principa
 
 @router.post("/{assessment_id}/close", response_model=AssessmentPublic)
 def close_assessment(assessment_id: str, session: SessionDep, principal: PrincipalDep) -> AssessmentPublic:
-    """Close an open assessment: no more answers; fires `assessment.closed`."""
+    """Close an open assessment: no more answers; fires `assessment.closed`; its report renders in the background."""
     assessment = assessments.close_assessment(session, principal, assessment_id)
+    reports.render_when_committed(session, principal, assessment_id)
     return AssessmentPublic.model_validate(assessment)
 
 

@@ -23,7 +23,7 @@ from app.http.inputs import DATE_RANGE, AssessmentCreate, AssessmentUpdate, Invi
 from app.http.paging import MAX_OFFSET
 from app.http.sessions import ReadSessionDep, SessionDep
 from app.questionnaire.models import Questionnaire
-from app.services import assessments, organizations, privacy, questionnaires, responses
+from app.services import assessments, organizations, privacy, questionnaires, reports, responses
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.exports import neutralize
 from app.services.responses import Invitee
@@ -495,6 +495,7 @@ def close_assessment(
     if confirm != "yes":  # closing cannot be undone: only the confirmation page's button closes
         return RedirectResponse(f"/assessments/{assessment_id}/close", status_code=303)
     assessments.close_assessment(session, viewer.principal, assessment_id)
+    reports.render_when_committed(session, viewer.principal, assessment_id)
     return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
