@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
+from app.db.paging import paginate
 from app.db.session import engine_of, writing_engine
 from app.db.tables import (
     ALL_API_KEY_SCOPES,
@@ -189,12 +190,8 @@ def list_api_keys(session: Session, workspace_id: str) -> list[ApiKey]:
 
 def api_keys_page(session: Session, workspace_id: str, limit: int, offset: int) -> tuple[list[ApiKey], int]:
     """One page of the workspace's keys, oldest first, and how many there are."""
-    where = ApiKey.workspace_id == workspace_id
-    total = session.exec(select(func.count()).select_from(ApiKey).where(where)).one()
-    rows = session.exec(
-        select(ApiKey).where(where).order_by(col(ApiKey.created_at), col(ApiKey.id)).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    query = select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(col(ApiKey.created_at), col(ApiKey.id))
+    return paginate(session, query, limit, offset)
 
 
 def revoke_api_key(session: Session, workspace_id: str, key_id: str, actor: str) -> ApiKey:

@@ -8,8 +8,9 @@ from typing import Any, Protocol
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from app.db.paging import paginate
 from app.db.tables import Assessment, AssessmentStatus, utc_now
 from app.questionnaire.models import Questionnaire
 from app.services import audit, organizations, privacy, questionnaires, webhooks
@@ -53,14 +54,13 @@ def list_page(
         conditions.append(Assessment.organization_id == organization_id)
     if status is not None:
         conditions.append(Assessment.status == status)
-    total = session.exec(select(func.count()).select_from(Assessment).where(*conditions)).one()
     query = (
         select(Assessment)
         .options(without_snapshot())
         .where(*conditions)
         .order_by(col(Assessment.created_at).desc(), col(Assessment.id))
     )
-    return list(session.exec(query.limit(limit).offset(offset)).all()), total
+    return paginate(session, query, limit, offset)
 
 
 def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:

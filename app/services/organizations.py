@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from app.db.paging import paginate
 from app.db.tables import Organization, utc_now
 from app.services import audit
 from app.services.accounts import Principal
@@ -25,10 +26,8 @@ def get(session: Session, principal: Principal, organization_id: str) -> Organiz
 
 
 def list_page(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[Organization], int]:
-    where = Organization.workspace_id == principal.workspace_id
-    total = session.exec(select(func.count()).select_from(Organization).where(where)).one()
-    rows = session.exec(select(Organization).where(where).order_by(col(Organization.name)).limit(limit).offset(offset))
-    return list(rows.all()), total
+    query = select(Organization).where(Organization.workspace_id == principal.workspace_id)
+    return paginate(session, query.order_by(col(Organization.name), col(Organization.id)), limit, offset)
 
 
 def _name_taken(session: Session, principal: Principal, name: str, except_id: str | None = None) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, col, func, select
 
+from app.db.paging import paginate
 from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, new_id, utc_now
 from app.observability.metrics import ANSWERS_SAVED, count_answers_saved
 from app.questionnaire.models import Questionnaire
@@ -154,15 +155,12 @@ def list_page(
 ) -> tuple[list[Listed], int]:
     assessment = assessments.get(session, principal, assessment_id)
     questionnaire = assessments.questionnaire_of(assessment)
-    where = Respondent.assessment_id == assessment.id
-    total = len(session.exec(select(Respondent.id).where(where)).all())
-    rows = session.exec(
+    query = (
         select(Respondent)
-        .where(where)
+        .where(Respondent.assessment_id == assessment.id)
         .order_by(col(Respondent.created_at), col(Respondent.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    )
+    rows, total = paginate(session, query, limit, offset)
     stored = answers_of(session, [r.id for r in rows])
     listed = []
     for r in rows:

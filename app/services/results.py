@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from typing import Any
 
+from cachetools import LRUCache
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
@@ -20,7 +20,8 @@ from app.services import assessments, organizations, privacy
 from app.services.accounts import Principal
 
 _CACHE_SIZE = 256
-_cache: OrderedDict[tuple[Any, ...], AssessmentResult] = OrderedDict()
+# cachetools caches are not thread-safe; sync routes run in a thread pool.
+_cache: LRUCache[tuple[Any, ...], AssessmentResult] = LRUCache(maxsize=_CACHE_SIZE)
 _lock = threading.Lock()
 
 
@@ -73,7 +74,6 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
-            _cache.move_to_end(key)
             return cached
     result = score_assessment(
         assessments.questionnaire_of(assessment),
@@ -84,8 +84,6 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
     )
     with _lock:
         _cache[key] = result
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
     return result
 
 

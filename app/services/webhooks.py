@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, func, select
 
+from app.db.paging import paginate
 from app.db.tables import URL_MAX, Webhook, WebhookDelivery, utc_now
 from app.net import outbound
 from app.services import audit
@@ -95,12 +96,8 @@ def get(session: Session, principal: Principal, webhook_id: str) -> Webhook:
 
 
 def list_page(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[Webhook], int]:
-    where = Webhook.workspace_id == principal.workspace_id
-    total = session.exec(select(func.count()).select_from(Webhook).where(where)).one()
-    rows = session.exec(
-        select(Webhook).where(where).order_by(col(Webhook.created_at), col(Webhook.id)).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    query = select(Webhook).where(Webhook.workspace_id == principal.workspace_id)
+    return paginate(session, query.order_by(col(Webhook.created_at), col(Webhook.id)), limit, offset)
 
 
 def delete(session: Session, principal: Principal, webhook_id: str) -> None:
@@ -118,13 +115,9 @@ def deliveries_page(
 ) -> tuple[list[WebhookDelivery], int]:
     """The webhook's delivery log, newest first."""
     webhook = get(session, principal, webhook_id)
-    where = WebhookDelivery.webhook_id == webhook.id
-    total = session.exec(select(func.count()).select_from(WebhookDelivery).where(where)).one()
-    rows = session.exec(
+    query = (
         select(WebhookDelivery)
-        .where(where)
+        .where(WebhookDelivery.webhook_id == webhook.id)
         .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    )
+    return paginate(session, query, limit, offset)
