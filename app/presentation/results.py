@@ -349,6 +349,7 @@ def _recommendation(rec: RecommendationResult, titles: dict[str, str], questionn
         "id": rec.id,
         "title": rec.title,
         "dimension": titles.get(rec.dimension, rec.dimension),
+        "dimension_id": rec.dimension,  # what joins it to its dimension: titles need not be unique
         "action": rec.action,
         "why": why,
         "reason": rec.reason,

@@ -186,7 +186,7 @@ def _dimension_page(
         "questions": lines,
         "comments": comments[:COMMENTS_PER_DIMENSION],
         "more_comments": max(0, len(comments) - COMMENTS_PER_DIMENSION),
-        "recommendations": [r for r in view["recommendations"] if r["dimension"] == dim["title"]],
+        "recommendations": [r for r in view["recommendations"] if r["dimension_id"] == dim["id"]],
         "answered": dimension_result.stats.n,
     }
 

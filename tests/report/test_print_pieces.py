@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from app.report.context import build_context
 from app.report.render import bar_length_rules, render_html, score_column
@@ -74,3 +75,21 @@ def test_a_dimension_page_lists_group_scores_in_order_and_names_the_hidden_group
         "not shown (fewer than 3 people, or computable from the figures shown): Executive."
     )
     assert _groups_line([], 3) == "nobody answered."
+
+
+def test_each_dimension_page_lists_its_own_actions_even_when_two_dimensions_share_a_title() -> None:
+    source = flagship_source()
+    first, second = source.questionnaire.dimensions[:2]
+    # The same title on two dimensions (a consultant's questionnaire may do this): actions still join by id.
+    renamed = [
+        d.model_copy(update={"title": first.title}) if d.id == second.id else d for d in source.questionnaire.dimensions
+    ]
+    twin_titles = replace(source, questionnaire=source.questionnaire.model_copy(update={"dimensions": renamed}))
+    pages = {page["id"]: page for page in build_context(twin_titles)["dimension_pages"]}
+    expected = {
+        dimension.id: sorted(r.id for r in source.result.recommendations if r.dimension == dimension.id)
+        for dimension in (first, second)
+    }
+    assert expected[first.id] and expected[second.id], "the fixture needs actions on both dimensions"
+    for dimension_id, action_ids in expected.items():
+        assert sorted(r["id"] for r in pages[dimension_id]["recommendations"]) == action_ids
