@@ -30,62 +30,15 @@ from app.services.responses import Invitee
 from app.settings import get_settings
 from app.text import whole_number
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
+from app.web.forms import NO_STORE, Errors, day, errors_of, last_day, problems_of, when
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
-
-# Field name -> messages shown next to that field (and in the summary at the top of the form).
-Errors = dict[str, list[str]]
 
 SIZE_BANDS = ("1-49", "50-249", "250-999", "1,000-4,999", "5,000 or more")
 ASSESSMENTS_PER_ORGANIZATION_PAGE = 200
 RESPONDENTS_PER_PAGE = 200
 MAX_PAGE = MAX_OFFSET // RESPONDENTS_PER_PAGE  # the list's offset stays inside what the database takes
-# Respondent links are secrets: the pages and files that carry them must not stay in any cache.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-# ---- helpers shared with the settings pages
-
-
-def when(moment: datetime | None) -> str:
-    """A stored time as people read it, always in UTC (the app has no per-user time zone)."""
-    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if moment else ""
-
-
-def day(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else ""
-
-
-def last_day(closes_at: datetime | None) -> str:
-    """The last day that takes answers: an assessment closing at midnight UTC ends the day before."""
-    return day(closes_at - timedelta(seconds=1)) if closes_at else ""
-
-
-def errors_of(exc: ValidationError) -> Errors:
-    """Pydantic's errors as short messages by field, worded for a person filling in a form."""
-    errors: Errors = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "form"
-        context = error.get("ctx") or {}
-        if error["type"] == "string_too_short" and context.get("min_length") == 1:
-            message = "This cannot be empty."
-        elif error["type"] == "string_too_long":
-            message = f"At most {context.get('max_length')} characters."
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-        errors.setdefault(field, []).append(message)
-    return errors
-
-
-def problems_of(exc: InvalidInput, fallback: str) -> Errors:
-    """A service's refusal as messages by field; problems without a field go to `fallback`."""
-    errors: Errors = {}
-    problems = exc.detail if isinstance(exc.detail, list) else []
-    for problem in problems:
-        if isinstance(problem, dict) and problem.get("field"):
-            errors.setdefault(str(problem["field"]), []).append(str(problem.get("message", exc.message)))
-    return errors or {fallback: [exc.message]}
 
 
 def _blank_to_none(value: str) -> str | None:

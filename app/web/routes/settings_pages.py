@@ -17,7 +17,7 @@ from app.http.sessions import ReadSessionDep, SessionDep
 from app.services import accounts, branding, webhooks
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
-from app.web.routes.manage import NO_STORE, Errors, errors_of, problems_of, when
+from app.web.forms import NO_STORE, Errors, errors_of, problems_of, when
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
