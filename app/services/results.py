@@ -44,12 +44,16 @@ def _respondents(session: Session, assessment: Assessment, include_in_progress: 
 
 
 def _fingerprint(session: Session, assessment: Assessment, include_in_progress: bool) -> tuple[Any, ...]:
-    """What the result depends on; any saved answer or submit changes it."""
+    """What the result depends on: a submit, and any saved answer of the people it scores (without
+    answers in progress, those of submitted people only, so autosaves do not force a rescoring)."""
+    scored: list[Any] = [Respondent.assessment_id == assessment.id]
+    if not include_in_progress:
+        scored.append(col(Respondent.submitted_at).is_not(None))
     answers = session.exec(
         select(func.count(), func.max(Answer.updated_at))
         .select_from(Answer)
         .join(Respondent, col(Respondent.id) == col(Answer.respondent_id))
-        .where(Respondent.assessment_id == assessment.id)
+        .where(*scored)
     ).one()
     submitted = session.exec(
         select(func.count(), func.max(Respondent.submitted_at)).where(
