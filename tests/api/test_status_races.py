@@ -3,11 +3,7 @@ changes it (one audit row, one webhook delivery) and the others get the 409 a la
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import col, func, select
@@ -16,20 +12,7 @@ from app.db.session import session_scope
 from app.db.tables import AuditEvent, WebhookDelivery
 from tests.api.conftest import Tenant
 from tests.db.factories import seed_webhook
-
-PARALLEL = 20
-
-
-def all_at_once(call: Callable[[], Any], times: int = PARALLEL) -> list[Any]:
-    """`call` from `times` threads released together; their results."""
-    start = threading.Barrier(times)
-
-    def released() -> Any:
-        start.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(times) as pool:
-        return [future.result(timeout=120) for future in [pool.submit(released) for _ in range(times)]]
+from tests.parallel import PARALLEL, all_at_once
 
 
 def audit_count(assessment_id: str, action: str) -> int:

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -27,11 +24,11 @@ from app.services import accounts, web_sessions
 from app.services.errors import Unauthorized
 from app.services.web_sessions import EMAIL_CEILING, MAX_FAILED_ATTEMPTS, TooManyAttempts, slowdown
 from tests.live_server import serving
+from tests.parallel import PARALLEL, all_at_once
 from tests.web.conftest import PASSWORD, Account, make_account
 
 OWNER_ADDRESS = "198.51.100.7"
 ATTACKER = "203.0.113.66"
-PARALLEL = 20
 
 
 def sign_in(email: str, password: str, address: str) -> None:
@@ -174,17 +171,6 @@ def post_login(base_url: str, email: str, password: str) -> httpx.Response:
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert token
         return http.post("/login", data={"email": email, "password": password, "csrf_token": token.group(1)})
-
-
-def all_at_once(call: Callable[[], Any], times: int = PARALLEL) -> list[Any]:
-    start = threading.Barrier(times)
-
-    def released() -> Any:
-        start.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(times) as pool:
-        return [future.result(timeout=180) for future in [pool.submit(released) for _ in range(times)]]
 
 
 @pytest.mark.slow
