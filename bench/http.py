@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import multiprocessing
 import os
 import re
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -168,6 +168,27 @@ class BenchSetup:
             return {"cookie": f"{match.group(1)}={match.group(2)}"}
 
 
+def read_in_a_loop(
+    base_url: str,
+    reads_of: list[tuple[str, dict[str, str]]],
+    done: Any,
+    reads: Any,
+    failures: Any,
+) -> None:
+    """A reader client (its own process): GET each of `reads_of` in turn until `done` is set or the deadline."""
+    deadline = time.monotonic() + MEASURE_DEADLINE
+    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
+        for turn in itertools.count():
+            if done.is_set() or time.monotonic() > deadline:
+                return
+            path, headers = reads_of[turn % len(reads_of)]
+            response = http.get(path, headers=headers)
+            with reads.get_lock():
+                reads.value += 1
+            if response.status_code != 200:
+                failures.put(f"read {path}: {response.status_code} {response.text[:200]}")
+
+
 def save_medians(
     base_url: str, setup: BenchSetup, *, with_questionnaires: bool = True
 ) -> tuple[float, float, list[str], int]:
@@ -188,39 +209,38 @@ def save_medians(
                 failures.append(f"save: {response.status_code} {response.text[:200]}")
         return samples
 
-    done = threading.Event()
-    reads = [0]
-
-    def read_in_a_loop() -> None:
-        results_page = (f"/assessments/{setup.assessment_id}/results", setup.cookie)
-        reads_of = [("/api/v1/questionnaires", setup.headers), results_page] if with_questionnaires else [results_page]
-        deadline = time.monotonic() + MEASURE_DEADLINE
-        with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
-            for turn in itertools.count():
-                if done.is_set() or time.monotonic() > deadline:
-                    return
-                path, headers = reads_of[turn % len(reads_of)]
-                response = http.get(path, headers=headers)
-                reads[0] += 1
-                if response.status_code != 200:
-                    failures.append(f"read {path}: {response.status_code} {response.text[:200]}")
+    # The readers are processes of their own, as other clients are: as threads of this process they
+    # would hold its GIL while parsing their pages, and the timed saves would wait on the client side.
+    context = multiprocessing.get_context("spawn")
+    done = context.Event()
+    reads = context.Value("i", 0)
+    read_failures = context.Queue()
+    reads_of = [("/api/v1/questionnaires", setup.headers)] if with_questionnaires else []
+    reads_of.append((f"/assessments/{setup.assessment_id}/results", setup.cookie))
 
     with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as http:
         for _ in range(WARMUP):
             http.put(f"/api/v1/respond/{setup.token}/answers", json={"answers": dict(setup.plan[:1])})
         idle = saves(http)
-        readers = [threading.Thread(target=read_in_a_loop, daemon=True) for _ in range(READERS)]
+        readers = [
+            context.Process(target=read_in_a_loop, args=(base_url, reads_of, done, reads, read_failures), daemon=True)
+            for _ in range(READERS)
+        ]
         for reader in readers:
             reader.start()
         try:
-            while reads[0] < 2 * READERS and not done.is_set():
+            while reads.value < 2 * READERS and not done.is_set():
                 time.sleep(0.05)  # both readers are going before the saves are timed
             busy = saves(http)
         finally:
             done.set()
             for reader in readers:
                 reader.join(timeout=REQUEST_TIMEOUT + 5)
-    return _median_ms(idle), _median_ms(busy), failures, reads[0]
+                if reader.is_alive():
+                    reader.kill()
+    while not read_failures.empty():
+        failures.append(read_failures.get())
+    return _median_ms(idle), _median_ms(busy), failures, reads.value
 
 
 # ---- the middleware stack, in process
