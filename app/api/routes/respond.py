@@ -66,7 +66,7 @@ def save_answers(
     # With a key: the request's unit of work (the session dependency commits it), which the stored
     # outcome shares. A session opens no connection until used, so the autosave above pays nothing for it.
     connection = session.connection()
-    link, questionnaire = responses.link_by_token(connection, token, for_update=True)
+    link, questionnaire = responses.link_by_token(connection, token, for_update=True, with_answers=True)
 
     def work() -> tuple[int, dict[str, Any]]:
         saved = responses.save_to_link(connection, link, questionnaire, body.answers, body.comments)
