@@ -17,8 +17,9 @@ from app.http.health import mount_health
 from app.http.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
 from app.http.routing import dispatch_by_prefix
 from app.observability import install as install_observability
+from app.observability.metrics import answers_saved
 from app.services import reports as report_service
-from app.services import webhook_sender
+from app.services import responses, webhook_sender
 from app.settings import get_settings
 from app.web.app import mount_web
 
@@ -66,6 +67,7 @@ def create_app() -> FastAPI:
     mount_docs(app)
     mount_web(app)
     install_observability(app)  # last: its middleware wraps the others
+    responses.on_answers_saved(answers_saved)  # the use cases report saves; the metrics count them
     mount_health(app)
     dispatch_by_prefix(app)
     return app

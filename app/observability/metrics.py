@@ -92,6 +92,15 @@ def count_answers_saved(session: Session, count: int) -> None:
         session.info[_PENDING_ANSWERS] = session.info.get(_PENDING_ANSWERS, 0) + count
 
 
+def answers_saved(session: Session | None, count: int) -> None:
+    """The hook `app.services.responses` tells of answers saved (installed by `app.main`): counted now
+    when they are committed already (`session` None), else when `session` commits."""
+    if session is None:
+        ANSWERS_SAVED.inc(count)
+    else:
+        count_answers_saved(session, count)
+
+
 @event.listens_for(Session, "after_commit")
 def _count_committed_answers(session: Session) -> None:
     pending = session.info.pop(_PENDING_ANSWERS, 0)

@@ -32,6 +32,14 @@ def get(session: Session, principal: Principal, assessment_id: str) -> Assessmen
     return assessment
 
 
+def open_for_invites(session: Session, principal: Principal, assessment_id: str) -> Assessment:
+    """The principal's assessment, refused (409) once it is closed: no one can be invited to it any more."""
+    assessment = get(session, principal, assessment_id)
+    if assessment.status is AssessmentStatus.CLOSED:
+        raise Conflict("the assessment is closed: no one can be invited any more")
+    return assessment
+
+
 def questionnaire_of(assessment: Assessment) -> Questionnaire:
     return questionnaires.from_snapshot(lambda: assessment.questionnaire_snapshot, assessment.questionnaire_hash)
 

@@ -22,7 +22,7 @@ from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
 from app.services import accounts, assessments, organizations, responses
 from app.services.accounts import Principal
-from app.services.responses import Invitee, RespondentContext
+from app.services.responses import Invitee
 
 WORKSPACE = "Demo Consulting"
 EMAIL = "demo@centricity.example"
@@ -296,8 +296,8 @@ def _answer_round(
             responses.push_response(session, principal, assessment.id, person, answers, comments)
             continue
         # Someone halfway through: the first part of the questionnaire saved, nothing submitted.
-        ((respondent, _token),) = responses.invite(session, principal, assessment.id, [person])
-        context = RespondentContext(respondent, assessment, questionnaire)
+        ((_respondent, token),) = responses.invite(session, principal, assessment.id, [person])
+        context = responses.by_token(session.connection(), token)
         cut = questionnaire.questions[len(questionnaire.questions) // 2].id
         order = [q.id for q in questionnaire.questions]
         partial = {q: v for q, v in answers.items() if order.index(q) < order.index(cut)}

@@ -201,17 +201,29 @@ def comment_attributions(assessment: PrivacySettings, people: Sequence[Responden
     return {s.respondent.id: Attribution("", s.role, s.function) for s in per_respondent(assessment, people)}
 
 
-def submitted_payload(assessment: PrivacySettings, respondent: Respondent) -> dict[str, Any]:
+class SubmittedBy(PrivacySettings, Protocol):
+    """What the `response.submitted` payload reads: the respondent's link (`responses.Link`)."""
+
+    @property
+    def respondent_id(self) -> str: ...
+    @property
+    def assessment_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def function(self) -> str: ...
+
+
+def submitted_payload(link: SubmittedBy, submitted_at: datetime) -> dict[str, Any]:
     """The `response.submitted` webhook body. Anonymous: the assessment and the day only, nothing that
     joins the event to a person (respondent id, role, function, exact time)."""
-    assert respondent.submitted_at is not None
-    if is_anonymous(assessment):
-        submitted_on: date = respondent.submitted_at.astimezone(UTC).date()
-        return {"assessment_id": respondent.assessment_id, "anonymous": True, "submitted_on": submitted_on.isoformat()}
+    if is_anonymous(link):
+        submitted_on: date = submitted_at.astimezone(UTC).date()
+        return {"assessment_id": link.assessment_id, "anonymous": True, "submitted_on": submitted_on.isoformat()}
     return {
-        "assessment_id": respondent.assessment_id,
-        "respondent_id": respondent.id,
-        "role": respondent.role,
-        "function": respondent.function,
-        "submitted_at": respondent.submitted_at,
+        "assessment_id": link.assessment_id,
+        "respondent_id": link.respondent_id,
+        "role": link.role,
+        "function": link.function,
+        "submitted_at": submitted_at,
     }

@@ -7,28 +7,27 @@ and written in one transaction: a request either saves all its answers or none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, RowMapping, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, col, func, select
 
 from app.db.paging import paginate
-from app.db.tables import Answer, Assessment, AssessmentStatus, Respondent, new_id, utc_now
-from app.observability.metrics import ANSWERS_SAVED, count_answers_saved
+from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Respondent, new_id, utc_now
 from app.questionnaire.models import Questionnaire
 from app.scoring.answers import AnswerError, validate_answer, visibility
 from app.security import digest, new_link_token
 from app.services import assessments, audit, privacy, questionnaires, webhooks
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound, TooLarge
+from app.settings import get_settings
 from app.text import text_problem
 
 MAX_INVITES_PER_CALL = 1000
@@ -77,9 +76,7 @@ def invite(
     session: Session, principal: Principal, assessment_id: str, people: Sequence[Invitee]
 ) -> list[tuple[Respondent, str]]:
     """Create respondents and their secret link tokens; the tokens are returned only here."""
-    assessment = assessments.get(session, principal, assessment_id)
-    if assessment.status is AssessmentStatus.CLOSED:
-        raise Conflict("the assessment is closed")
+    assessment = assessments.open_for_invites(session, principal, assessment_id)
     if len(people) > MAX_INVITES_PER_CALL:
         raise TooLarge(f"at most {MAX_INVITES_PER_CALL} respondents per call")
     _check_people(assessments.questionnaire_of(assessment), people)
@@ -181,45 +178,14 @@ def list_page(
     return listed, total
 
 
-@dataclass
-class RespondentContext:
-    respondent: Respondent
-    assessment: Assessment
-    questionnaire: Questionnaire
-
-
-def by_token(session: Session, token: str, *, for_update: bool = False) -> RespondentContext:
-    """The respondent a link token belongs to; any token that is not valid is simply not found."""
-    query = (
-        select(Respondent, Assessment)
-        .join(Assessment, col(Assessment.id) == col(Respondent.assessment_id))
-        .options(assessments.without_snapshot())
-        .where(Respondent.token_hash == digest(token))
-    )
-    if for_update:  # serializes saves of one respondent on PostgreSQL; SQLite already runs one writer
-        query = query.with_for_update(of=Respondent)
-    found = session.exec(query).first()
-    if found is None:
-        raise NotFound("this link is not valid")
-    respondent, assessment = found
-    return RespondentContext(respondent, assessment, assessments.questionnaire_of(assessment))
-
-
-def stored_values(session: Session, respondent_id: str) -> tuple[dict[str, Any], dict[str, str]]:
-    answers = answers_of(session, [respondent_id])[respondent_id]
-    return {q: a.value for q, a in answers.items()}, {q: a.comment for q, a in answers.items() if a.comment}
-
-
-def _ensure_writable(context: RespondentContext) -> None:
-    _ensure_link_writable(_link_of_context(context))
-
-
-# ---- saving answers
+# ---- the respondent a link reaches
 #
-# A save is the request respondents make most (an autosave per answer), so it runs on SQLAlchemy
-# Core: statements built once per database kind (SQLAlchemy caches their compiled SQL), a few
-# columns instead of ORM objects, stored answers as one JSON object made by the database, and
-# one upsert for the answers a request writes.
+# One model of a respondent reached by their link, `Link`, read in one Core statement by every
+# use of a link: the API's form, its saves and submit, and every respondent page. The save is the
+# request respondents make most (an autosave per answer), so the statements are built once per
+# database kind (SQLAlchemy caches their compiled SQL), read a few named columns instead of ORM
+# objects, get stored answers as one JSON object made by the database, and write the answers a
+# request sends in one upsert.
 
 _RESPONDENTS = cast(Table, Respondent.__table__)  # type: ignore[attr-defined]
 _ASSESSMENTS = cast(Table, Assessment.__table__)  # type: ignore[attr-defined]
@@ -238,15 +204,86 @@ _COMMENT_ONLY = (
     )
     .values(comment=sa.bindparam("b_comment"))
 )
+# The stored answers and comments of one respondent, in question id order (the pages and the API's form).
+_STORED = (
+    sa.select(_ANSWERS.c.question_id, _ANSWERS.c.value, _ANSWERS.c.comment)
+    .where(_ANSWERS.c.respondent_id == sa.bindparam("b_respondent"))
+    .order_by(_ANSWERS.c.question_id)
+)
+_SUBMIT = (
+    sa.update(_RESPONDENTS)
+    .where(_RESPONDENTS.c.id == sa.bindparam("b_respondent"))
+    .values(
+        submitted_at=sa.bindparam("b_now"),
+        started_at=sa.func.coalesce(_RESPONDENTS.c.started_at, sa.bindparam("b_now")),
+    )
+)
+
+# The columns of a `Link`, each labelled with the field it fills (read by name, never by position).
+_LINK_COLUMNS: list[Any] = [
+    _RESPONDENTS.c.id.label("respondent_id"),
+    _RESPONDENTS.c.workspace_id,
+    _RESPONDENTS.c.assessment_id,
+    _RESPONDENTS.c.role,
+    _RESPONDENTS.c.function,
+    _RESPONDENTS.c.started_at,
+    _RESPONDENTS.c.submitted_at,
+    _RESPONDENTS.c.last_seen_at,
+    _ASSESSMENTS.c.title,
+    _ASSESSMENTS.c.status,
+    _ASSESSMENTS.c.opens_at,
+    _ASSESSMENTS.c.closes_at,
+    _ASSESSMENTS.c.anonymity,
+    _ASSESSMENTS.c.min_group_size,
+    _ASSESSMENTS.c.show_personal_result,
+    _ASSESSMENTS.c.target_level,
+    _ASSESSMENTS.c.questionnaire_hash,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A respondent a link token reaches, with what any use of the link reads of their assessment.
+
+    Immutable: a save or a submit writes the database, and whoever needs the new state reads it again."""
+
+    respondent_id: str
+    workspace_id: str
+    assessment_id: str
+    role: str
+    function: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+    last_seen_at: datetime | None
+    title: str
+    status: AssessmentStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+    anonymity: Anonymity
+    min_group_size: int
+    show_personal_result: bool
+    target_level: int
+    questionnaire_hash: str
+    # The stored answers, when the lookup read them too (a save on SQLite); else the save reads them.
+    stored: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class RespondentContext:
+    """A link and the questionnaire its respondent answers (pinned by the assessment's snapshot)."""
+
+    link: Link
+    questionnaire: Questionnaire
 
 
 @dataclass(frozen=True)
 class _Statements:
-    """The statements of a save on one kind of database."""
+    """The statements reading a link and saving its answers on one kind of database."""
 
-    link: Executable  # the respondent and assessment columns a save needs, by token digest
+    link: Executable  # the `Link` columns, by token digest
     link_for_update: Executable
-    link_has_answers: bool  # whether `link` also returns the stored answers (see below)
+    # `link_for_update` with the stored answers as the column "stored" (SQLite; see below), else None
+    link_with_answers: Executable | None
     stored: Executable  # {question id: value} of one respondent
     upsert: Executable  # answers whose comment stays as it is
     upsert_with_comment: Executable
@@ -269,31 +306,26 @@ def _statements(dialect: str) -> _Statements:
         insert = postgresql_insert(_ANSWERS)
     else:
         raise RuntimeError(f"answers are saved on SQLite or PostgreSQL, not {dialect}")
-    columns: list[Any] = [
-        _RESPONDENTS.c.id,
-        _RESPONDENTS.c.assessment_id,
-        _RESPONDENTS.c.started_at,
-        _RESPONDENTS.c.submitted_at,
-        _RESPONDENTS.c.last_seen_at,
-        _ASSESSMENTS.c.status,
-        _ASSESSMENTS.c.opens_at,
-        _ASSESSMENTS.c.closes_at,
-        _ASSESSMENTS.c.questionnaire_hash,
-    ]
-    # SQLite: the stored answers come with the link, in the same statement. That is safe there
+
+    def link_of(columns: list[Any]) -> Any:
+        return (
+            sa.select(*columns)
+            .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
+            .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
+        )
+
+    link = link_of(_LINK_COLUMNS)
+    # SQLite: a save gets the stored answers with the link, in the same statement. That is safe there
     # because a writing transaction holds the database's write lock from its first statement
     # (BEGIN IMMEDIATE, see app.db.engine), so nothing changes them before the save writes.
     # PostgreSQL reads them in a statement of its own after the respondent's row is locked: a
     # statement that waited for the lock would otherwise return answers as they were before.
-    link_has_answers = dialect == "sqlite"
-    if link_has_answers:
+    link_with_answers = None
+    if dialect == "sqlite":
         stored_of_row = sa.select(answers_object).where(_ANSWERS.c.respondent_id == _RESPONDENTS.c.id)
-        columns.append(sa.type_coerce(stored_of_row.scalar_subquery(), sa.JSON))
-    link = (
-        sa.select(*columns)
-        .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
-        .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
-    )
+        link_with_answers = link_of(
+            [*_LINK_COLUMNS, sa.type_coerce(stored_of_row.scalar_subquery(), sa.JSON).label("stored")]
+        )
 
     def upsert(with_comment: bool) -> Executable:
         # INSERT ... ON CONFLICT (respondent_id, question_id) DO UPDATE: one row per question,
@@ -309,7 +341,7 @@ def _statements(dialect: str) -> _Statements:
         link=link,
         # Serializes saves of one respondent on PostgreSQL; SQLite runs one writer at a time anyway.
         link_for_update=link.with_for_update(of=_RESPONDENTS),
-        link_has_answers=link_has_answers,
+        link_with_answers=link_with_answers,
         stored=sa.select(sa.type_coerce(answers_object, sa.JSON)).where(
             _ANSWERS.c.respondent_id == sa.bindparam("b_respondent")
         ),
@@ -320,20 +352,125 @@ def _statements(dialect: str) -> _Statements:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """What a save needs of the respondent a link token belongs to, and of their assessment."""
+def _link_of(row: RowMapping) -> Link:
+    """A `Link` from a row of the link statements, field by column name."""
+    fields = dict(row)
+    stored = fields.pop("stored", None)
+    return Link(**fields, stored=(stored or {}) if "stored" in row else None)
 
-    respondent_id: str
-    assessment_id: str
-    started_at: datetime | None
-    submitted_at: datetime | None
-    last_seen_at: datetime | None
-    status: AssessmentStatus
-    opens_at: datetime | None
-    closes_at: datetime | None
-    # The stored answers, when the lookup read them too (SQLite); else the save reads them.
-    stored: dict[str, Any] | None = None
+
+def _unknown_link() -> NotFound:
+    # One answer for every token that reaches no one: forged, mistyped or never made look the same.
+    return NotFound("this link is not valid")
+
+
+def link_by_token(
+    connection: Connection, token: str, *, for_update: bool = False, with_answers: bool = False
+) -> tuple[Link, Questionnaire]:
+    """The respondent a link token belongs to (any token that is not valid is not found), in one Core
+    query, with the questionnaire from the snapshot cache (the snapshot is read only on a miss).
+    `for_update` locks the respondent's row until the transaction ends (PostgreSQL). `with_answers`:
+    for a save that follows, also the stored answers where that is safe in the same statement (SQLite)."""
+    statements = _statements(connection.dialect.name)
+    statement = statements.link_for_update if for_update else statements.link
+    if with_answers and statements.link_with_answers is not None:
+        statement = statements.link_with_answers
+    row = connection.execute(statement, {"b_token_hash": digest(token)}).mappings().first()
+    if row is None:
+        raise _unknown_link()
+    link = _link_of(row)
+    questionnaire = questionnaires.from_snapshot(
+        lambda: connection.execute(_SNAPSHOT, {"b_assessment": link.assessment_id}).scalar_one(),
+        link.questionnaire_hash,
+    )
+    return link, questionnaire
+
+
+def by_token(connection: Connection, token: str, *, for_update: bool = False) -> RespondentContext:
+    """`link_by_token` as one value: what the respondent pages and submit work with."""
+    return RespondentContext(*link_by_token(connection, token, for_update=for_update))
+
+
+def stored_values(connection: Connection, respondent_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A respondent's stored answers (question id -> value) and non-empty comments, in question id order."""
+    values: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    for question_id, value, comment in connection.execute(_STORED, {"b_respondent": respondent_id}):
+        values[question_id] = value
+        if comment:
+            comments[question_id] = comment
+    return values, comments
+
+
+# ---- where a respondent stands: the guards of every front door
+
+RespondentStatus = Literal["open", "not_open", "closed", "submitted"]
+ALREADY_SUBMITTED = "these answers were already submitted"
+NOT_ACCEPTING = "this assessment is not accepting answers"
+
+
+def respondent_status(
+    submitted_at: datetime | None, assessment: assessments.Schedule, now: datetime | None = None
+) -> RespondentStatus:
+    """Where a respondent stands: handed in; or their assessment takes answers now, has not opened
+    (a draft, or before its first day) or is closed (closed, or past its last day)."""
+    if submitted_at is not None:
+        return "submitted"
+    moment = now or utc_now()
+    if assessments.accepts_answers(assessment, moment):
+        return "open"
+    if assessment.status is AssessmentStatus.CLOSED:
+        return "closed"
+    not_yet = assessment.opens_at is not None and moment < assessment.opens_at
+    if assessment.status is AssessmentStatus.DRAFT or not_yet:
+        return "not_open"
+    return "closed"
+
+
+def ensure_writable(link: Link) -> None:
+    """Refuse (409) a save or a submit by a respondent who handed in, or whose assessment takes no answers."""
+    status = respondent_status(link.submitted_at, link)
+    if status == "submitted":
+        raise Conflict(ALREADY_SUBMITTED)
+    if status != "open":
+        raise Conflict(NOT_ACCEPTING)
+
+
+def page_link(token: str) -> str:
+    """The respondent's page a link token opens, as sent to them."""
+    return f"{get_settings().base_url.rstrip('/')}/r/{token}"
+
+
+def api_link(token: str) -> str:
+    """The same link on the API."""
+    return f"{get_settings().base_url.rstrip('/')}/api/v1/respond/{token}"
+
+
+def progress_status(respondent: Respondent) -> Literal["invited", "in_progress", "submitted"]:
+    """Where an invited respondent is, as the respondents listings show it."""
+    if respondent.submitted_at is not None:
+        return "submitted"
+    return "in_progress" if respondent.started_at is not None else "invited"
+
+
+# ---- saving answers
+
+# Told of every answer value a save writes: (the session whose commit stores them, or None when they
+# are committed already; how many). The composition root installs the metrics' counter here, so the
+# use cases do not depend on the observability layer.
+AnswersSavedHook = Callable[[Session | None, int], None]
+_answers_saved: AnswersSavedHook | None = None
+
+
+def on_answers_saved(hook: AnswersSavedHook | None) -> None:
+    """Install (or, with None, remove) the hook told of answers saved."""
+    global _answers_saved
+    _answers_saved = hook
+
+
+def _saved(session: Session | None, count: int) -> None:
+    if _answers_saved is not None and count > 0:
+        _answers_saved(session, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,52 +487,12 @@ class Saved:
 HiddenAnswers = Literal["refuse", "leave_out"]
 
 
-def _link_of_context(context: RespondentContext, stored: dict[str, Any] | None = None) -> Link:
-    respondent, assessment = context.respondent, context.assessment
-    return Link(
-        respondent.id,
-        assessment.id,
-        respondent.started_at,
-        respondent.submitted_at,
-        respondent.last_seen_at,
-        assessment.status,
-        assessment.opens_at,
-        assessment.closes_at,
-        stored=stored,
-    )
-
-
-def _ensure_link_writable(link: Link) -> None:
-    if link.submitted_at is not None:
-        raise Conflict("these answers were already submitted")
-    if not assessments.accepts_answers(link):
-        raise Conflict("this assessment is not accepting answers")
-
-
-def link_by_token(connection: Connection, token: str, *, for_update: bool = False) -> tuple[Link, Questionnaire]:
-    """`by_token` for a save: the same lookup (any token that is not valid is not found) in one
-    Core query, with the questionnaire from the snapshot cache (the snapshot is read only on a miss).
-    `for_update` locks the respondent's row until the transaction ends (PostgreSQL)."""
-    statements = _statements(connection.dialect.name)
-    statement = statements.link_for_update if for_update else statements.link
-    row = connection.execute(statement, {"b_token_hash": digest(token)}).first()
-    if row is None:
-        raise NotFound("this link is not valid")
-    stored = (row[9] or {}) if statements.link_has_answers else None
-    link = Link(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], stored=stored)
-    questionnaire_hash = row[8]
-    questionnaire = questionnaires.from_snapshot(
-        lambda: connection.execute(_SNAPSHOT, {"b_assessment": link.assessment_id}).scalar_one(), questionnaire_hash
-    )
-    return link, questionnaire
-
-
 def save_by_token(engine: Engine, token: str, answers: Mapping[str, Any], comments: Mapping[str, str | None]) -> Saved:
     """Save answers through a link token in a transaction of its own on `engine` (committed on return)."""
     with engine.begin() as connection:
-        link, questionnaire = link_by_token(connection, token, for_update=True)
+        link, questionnaire = link_by_token(connection, token, for_update=True, with_answers=True)
         saved = save_to_link(connection, link, questionnaire, answers, comments)
-    ANSWERS_SAVED.inc(saved.written)  # committed: see count_answers_saved for saves in a session
+    _saved(None, saved.written)  # committed
     return saved
 
 
@@ -408,20 +505,14 @@ def save_answers(
     stored: dict[str, Any] | None = None,
     hidden: HiddenAnswers = "refuse",
 ) -> Saved:
-    """`save_to_link` for a respondent loaded as ORM objects (the web form, pushed responses, the demo),
-    in the session's transaction. The respondent object is kept up to date; stored answers the session
-    holds are reloaded when next read. `stored`: the stored answers (question -> value) when the caller
-    read them in this transaction after `by_token(..., for_update=True)`, so the save does not read them again."""
+    """`save_to_link` in the session's transaction (the web form, pushed responses, the demo).
+    `stored`: the stored answers (question -> value) when the caller read them in this transaction
+    after `by_token(..., for_update=True)`, so the save does not read them again. The link is not
+    changed: read it again for its new state."""
     session.flush()  # the statements below go straight to the connection: pending objects first
-    link = _link_of_context(context, stored)
+    link = context.link if stored is None else replace(context.link, stored=stored)
     saved = save_to_link(session.connection(), link, context.questionnaire, answers, comments, hidden=hidden)
-    respondent = context.respondent
-    for name, value in saved.touched.items():  # already written: no second UPDATE
-        set_committed_value(respondent, name, value)
-    for stale in [obj for obj in session.identity_map.values() if isinstance(obj, Answer)]:
-        if stale.respondent_id == respondent.id:
-            session.expire(stale)
-    count_answers_saved(session, saved.written)
+    _saved(session, saved.written)
     return saved
 
 
@@ -439,7 +530,7 @@ def save_to_link(
     nothing of the request is saved. Answers that an earlier change now hides are removed, so
     stored answers always match what the respondent saw; answers (and comments) the request sends
     for questions hidden once it is saved are refused, or left out unchecked (see `HiddenAnswers`)."""
-    _ensure_link_writable(link)
+    ensure_writable(link)
     statements = _statements(connection.dialect.name)
     stored = link.stored
     if stored is None:
@@ -528,34 +619,36 @@ def save_to_link(
     return Saved(progress, len(values) + len(values_and_comments), touched, visible)
 
 
-def submit(session: Session, context: RespondentContext, actor: str | None = None) -> Respondent:
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    respondent_id: str
+    submitted_at: datetime
+
+
+def submit(session: Session, context: RespondentContext, actor: str | None = None) -> Submitted:
     """Hand in the answers: every visible required question must be answered (don't know counts)."""
-    _ensure_writable(context)
-    values, _ = stored_values(session, context.respondent.id)
+    link = context.link
+    ensure_writable(link)
+    connection = session.connection()
+    values, _ = stored_values(connection, link.respondent_id)
     progress = progress_of(context.questionnaire, values)
     if progress.missing_required:
         raise InvalidInput(
             f"{len(progress.missing_required)} required question(s) not answered",
             [{"question": q, "message": "required"} for q in progress.missing_required],
         )
-    respondent = context.respondent
-    respondent.submitted_at = utc_now()
-    respondent.started_at = respondent.started_at or respondent.submitted_at
+    now = utc_now()
+    connection.execute(_SUBMIT, {"b_respondent": link.respondent_id, "b_now": now})
     audit.record(
         session,
-        respondent.workspace_id,
-        actor or f"respondent:{respondent.id}",
+        link.workspace_id,
+        actor or f"respondent:{link.respondent_id}",
         "response.submitted",
         "respondent",
-        respondent.id,
+        link.respondent_id,
     )
-    webhooks.enqueue(
-        session,
-        respondent.workspace_id,
-        "response.submitted",
-        privacy.submitted_payload(context.assessment, respondent),
-    )
-    return respondent
+    webhooks.enqueue(session, link.workspace_id, "response.submitted", privacy.submitted_payload(link, now))
+    return Submitted(link.respondent_id, now)
 
 
 def push_response(
@@ -565,11 +658,10 @@ def push_response(
     person: Invitee,
     answers: Mapping[str, Any],
     comments: Mapping[str, str | None],
-) -> Respondent:
+) -> Submitted:
     """One complete response from another tool: the respondent, the answers and the submit, at once."""
-    ((respondent, _token),) = invite(session, principal, assessment_id, [person])
-    assessment = assessments.get(session, principal, assessment_id)
-    context = RespondentContext(respondent, assessment, assessments.questionnaire_of(assessment))
+    ((_respondent, token),) = invite(session, principal, assessment_id, [person])
+    context = by_token(session.connection(), token, for_update=True)
     save_answers(session, context, answers, comments)
     return submit(session, context, actor=principal.actor)
 
@@ -590,19 +682,8 @@ def counts(session: Session, assessment_ids: Sequence[str]) -> dict[str, tuple[i
 
 # ---- reading the respondent's form
 #
-# `GET /respond/{token}` comes before every page a client shows, so it reads only what the form
-# shows besides the questions (which come from the snapshot cache), in two Core statements.
-
-RespondentStatus = Literal["open", "not_open", "closed", "submitted"]
-
-
-def respondent_status(submitted_at: datetime | None, assessment: assessments.Schedule) -> RespondentStatus:
-    """Where a respondent stands: handed in, or whether their assessment takes answers now."""
-    if submitted_at is not None:
-        return "submitted"
-    if assessments.accepts_answers(assessment):
-        return "open"
-    return "closed" if assessment.status is AssessmentStatus.CLOSED else "not_open"
+# `GET /respond/{token}` comes before every page a client shows, so it reads only the link and
+# the stored answers (the questions come from the snapshot cache), in two Core statements.
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,59 +700,18 @@ class FormState:
     comments: dict[str, str]  # the non-empty comments, in question id order
 
 
-@dataclass(frozen=True, slots=True)
-class _Schedule:
-    status: AssessmentStatus
-    opens_at: datetime | None
-    closes_at: datetime | None
-
-
-_FORM_LINK = (
-    sa.select(
-        _RESPONDENTS.c.id,
-        _RESPONDENTS.c.role,
-        _RESPONDENTS.c.function,
-        _RESPONDENTS.c.submitted_at,
-        _ASSESSMENTS.c.id,
-        _ASSESSMENTS.c.title,
-        _ASSESSMENTS.c.status,
-        _ASSESSMENTS.c.opens_at,
-        _ASSESSMENTS.c.closes_at,
-        _ASSESSMENTS.c.questionnaire_hash,
-    )
-    .join_from(_RESPONDENTS, _ASSESSMENTS, _ASSESSMENTS.c.id == _RESPONDENTS.c.assessment_id)
-    .where(_RESPONDENTS.c.token_hash == sa.bindparam("b_token_hash"))
-)
-_FORM_ANSWERS = (
-    sa.select(_ANSWERS.c.question_id, _ANSWERS.c.value, _ANSWERS.c.comment)
-    .where(_ANSWERS.c.respondent_id == sa.bindparam("b_respondent"))
-    .order_by(_ANSWERS.c.question_id)
-)
-
-
 def form_state(connection: Connection, token: str) -> FormState:
     """The state of the form a link token opens (any token that is not valid is not found), read
     in the connection's transaction; the two statements see one snapshot when it is a read transaction."""
-    row = connection.execute(_FORM_LINK, {"b_token_hash": digest(token)}).first()
-    if row is None:
-        raise NotFound("this link is not valid")
-    respondent_id, role, function, submitted_at, assessment_id, title, status, opens_at, closes_at, pinned = row
-    questionnaire = questionnaires.from_snapshot(
-        lambda: connection.execute(_SNAPSHOT, {"b_assessment": assessment_id}).scalar_one(), pinned
-    )
-    values: dict[str, Any] = {}
-    comments: dict[str, str] = {}
-    for question_id, value, comment in connection.execute(_FORM_ANSWERS, {"b_respondent": respondent_id}):
-        values[question_id] = value
-        if comment:
-            comments[question_id] = comment
+    link, questionnaire = link_by_token(connection, token)
+    values, comments = stored_values(connection, link.respondent_id)
     return FormState(
         questionnaire,
-        pinned,
-        title,
-        respondent_status(submitted_at, _Schedule(status, opens_at, closes_at)),
-        role,
-        function,
+        link.questionnaire_hash,
+        link.title,
+        respondent_status(link.submitted_at, link),
+        link.role,
+        link.function,
         values,
         comments,
     )

@@ -158,15 +158,17 @@ def test_a_save_through_an_orm_session_is_seen_by_that_session(client: TestClien
     assessment = tenant.open_assessment()
     (token,) = tenant.invite(assessment["id"], ("executive", "sales"))
     with session_scope() as session:
-        context = responses.by_token(session, token, for_update=True)
+        context = responses.by_token(session.connection(), token, for_update=True)
         responses.save_answers(session, context, {"strategy-plan": 2, "insight-needs": 2}, {})
-        assert context.respondent.started_at is not None and context.respondent.last_seen_at is not None
-        assert responses.stored_values(session, context.respondent.id)[0] == {
+        # The link is read again for its new state (nothing patches what was read before the save).
+        link, _ = responses.link_by_token(session.connection(), token)
+        assert link.started_at is not None and link.last_seen_at is not None
+        assert responses.stored_values(session.connection(), context.link.respondent_id)[0] == {
             "strategy-plan": 2,
             "insight-needs": 2,
         }
         responses.save_answers(session, context, {"strategy-plan": 4, "insight-needs": None}, {})
-        assert responses.stored_values(session, context.respondent.id)[0] == {"strategy-plan": 4}
+        assert responses.stored_values(session.connection(), context.link.respondent_id)[0] == {"strategy-plan": 4}
     assert _stored(token) == {"strategy-plan": (4, None)}
     with session_scope() as session:
         respondent = session.exec(select(Respondent).where(Respondent.token_hash == digest(token))).one()

@@ -137,8 +137,8 @@ def test_an_unknown_link_is_still_a_404(client: TestClient) -> None:
 def reference_body(token: str) -> bytes:
     """The form as the response model made it before the form was cached: model objects, serialized by pydantic."""
     with read_session() as session:
-        context = responses.by_token(session, token)
-        values, comments = responses.stored_values(session, context.respondent.id)
+        context = responses.by_token(session.connection(), token)
+        values, comments = responses.stored_values(session.connection(), context.link.respondent_id)
     questionnaire = context.questionnaire
     visible = visibility(questionnaire, values)
 
@@ -175,13 +175,13 @@ def reference_body(token: str) -> bytes:
         )
     answers = {q: v for q, v in sorted(values.items()) if visible.get(q)}
     progress = responses.progress_of(questionnaire, answers)
-    status = responses.respondent_status(context.respondent.submitted_at, context.assessment)
+    status = responses.respondent_status(context.link.submitted_at, context.link)
     view = RespondView(
-        assessment_title=context.assessment.title,
+        assessment_title=context.link.title,
         questionnaire={"id": questionnaire.id, "version": questionnaire.version, "title": questionnaire.title},
         status=status,
-        role=context.respondent.role,
-        function=context.respondent.function,
+        role=context.link.role,
+        function=context.link.function,
         sections=sections,
         answers=answers,
         comments=dict(sorted(comments.items())),

@@ -18,7 +18,7 @@ from app.api.schemas import (
     RespondentPublic,
     ResponsePush,
 )
-from app.db.tables import AssessmentStatus, Respondent
+from app.db.tables import AssessmentStatus
 from app.http.checked_input import CheckedRoute
 from app.http.idempotency import IdempotencyKey, idempotency_scope, run_once
 from app.http.inputs import AssessmentCreate, AssessmentUpdate
@@ -29,7 +29,6 @@ from app.scoring.comparison import Comparison
 from app.scoring.result import AssessmentResult
 from app.services import assessments, reports, responses, results
 from app.services.responses import Invitee
-from app.settings import get_settings
 
 router = APIRouter(prefix="/assessments", tags=["assessments"], route_class=CheckedRoute)
 
@@ -92,12 +91,6 @@ def close_assessment(assessment_id: str, session: SessionDep, principal: Princip
     return AssessmentPublic.model_validate(assessment)
 
 
-def _status(respondent: Respondent) -> str:
-    if respondent.submitted_at is not None:
-        return "submitted"
-    return "in_progress" if respondent.started_at is not None else "invited"
-
-
 @router.post("/{assessment_id}/respondents", status_code=201, response_model=list[InvitedRespondent])
 def invite_respondents(
     assessment_id: str,
@@ -108,7 +101,6 @@ def invite_respondents(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Invite respondents (role and function from the questionnaire). Each link is shown only in this response."""
-    base = get_settings().base_url.rstrip("/")
 
     def work() -> tuple[int, list[InvitedRespondent]]:
         people = [Invitee(p.role, p.function, p.name, p.email) for p in body.respondents]
@@ -120,8 +112,8 @@ def invite_respondents(
                 function=r.function,
                 name=r.name,
                 email=r.email,
-                link=f"{base}/r/{token}",
-                api_link=f"{base}/api/v1/respond/{token}",
+                link=responses.page_link(token),
+                api_link=responses.api_link(token),
             )
             for r, token in created
         ]
@@ -146,7 +138,7 @@ def list_respondents(
             created_at=row.created_at,
             started_at=row.started_at,
             submitted_at=row.submitted_at,
-            status=_status(row.respondent),
+            status=responses.progress_status(row.respondent),
             progress=ProgressPublic.of(row.progress) if row.progress is not None else None,
         )
         for row in rows
@@ -167,9 +159,8 @@ def push_response(
 
     def work() -> tuple[int, PushedResponse]:
         person = Invitee(body.role, body.function, body.name, body.email)
-        respondent = responses.push_response(session, principal, assessment_id, person, body.answers, body.comments)
-        assert respondent.submitted_at is not None
-        return 201, PushedResponse(respondent_id=respondent.id, submitted_at=respondent.submitted_at)
+        pushed = responses.push_response(session, principal, assessment_id, person, body.answers, body.comments)
+        return 201, PushedResponse(respondent_id=pushed.respondent_id, submitted_at=pushed.submitted_at)
 
     return run_once(session, request, idempotency_scope(principal), key, body.model_dump(), work)
 

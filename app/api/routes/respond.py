@@ -66,7 +66,7 @@ def save_answers(
     # With a key: the request's unit of work (the session dependency commits it), which the stored
     # outcome shares. A session opens no connection until used, so the autosave above pays nothing for it.
     connection = session.connection()
-    link, questionnaire = responses.link_by_token(connection, token, for_update=True)
+    link, questionnaire = responses.link_by_token(connection, token, for_update=True, with_answers=True)
 
     def work() -> tuple[int, dict[str, Any]]:
         saved = responses.save_to_link(connection, link, questionnaire, body.answers, body.comments)
@@ -89,7 +89,5 @@ def _saved_body(body: AnswersIn, saved: responses.Saved) -> dict[str, Any]:
 @router.post("/{token}/submit", response_model=SubmittedPublic)
 def submit(token: str, session: SessionDep) -> SubmittedPublic:
     """Hand in the answers; every visible required question must be answered. Twice is a 409."""
-    context = responses.by_token(session, token, for_update=True)
-    respondent = responses.submit(session, context)
-    assert respondent.submitted_at is not None
-    return SubmittedPublic(submitted_at=respondent.submitted_at)
+    context = responses.by_token(session.connection(), token, for_update=True)
+    return SubmittedPublic(submitted_at=responses.submit(session, context).submitted_at)

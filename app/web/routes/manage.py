@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.db.tables import Anonymity, Assessment, AssessmentStatus, Respondent
+from app.db.tables import Anonymity, Assessment, Respondent
 from app.http.checked_input import CheckedRoute
 from app.http.inputs import DATE_RANGE, AssessmentCreate, AssessmentUpdate, InviteeIn, OrganizationCreate, date_in_range
 from app.http.paging import MAX_OFFSET
@@ -27,7 +27,6 @@ from app.services import assessments, organizations, privacy, questionnaires, re
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.exports import neutralize
 from app.services.responses import Invitee
-from app.settings import get_settings
 from app.text import whole_number
 from app.web.deps import PostingViewerDep, Viewer, ViewerDep
 from app.web.forms import NO_STORE, Errors, day, errors_of, last_day, problems_of, when
@@ -288,12 +287,6 @@ def create_assessment(
 # ---- the assessment page
 
 
-def _respondent_status(respondent: Respondent) -> str:
-    if respondent.submitted_at is not None:
-        return "submitted"
-    return "in progress" if respondent.started_at is not None else "invited"
-
-
 def _labels(questionnaire: Questionnaire) -> tuple[dict[str, str], dict[str, str]]:
     return {r.id: r.label for r in questionnaire.roles}, {f.id: f.label for f in questionnaire.functions}
 
@@ -329,7 +322,7 @@ def _assessment_page(
             "role": roles.get(row.respondent.role, row.respondent.role),
             "function": functions.get(row.respondent.function, row.respondent.function),
             "name": row.respondent.name or "",
-            "status": _respondent_status(row.respondent),
+            "status": responses.progress_status(row.respondent).replace("_", " "),
             "percent": round(row.progress.share * 100) if row.progress is not None else 100,
         }
         for row in rows
@@ -493,7 +486,7 @@ def parse_people(text: str, questionnaire: Questionnaire) -> tuple[list[Invitee]
     return people, problems
 
 
-def _links_csv(created: Sequence[tuple[Respondent, str]], base: str) -> bytes:
+def _links_csv(created: Sequence[tuple[Respondent, str]]) -> bytes:
     """The new links as CSV (UTF-8 with a byte order mark for Excel), every cell safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -504,23 +497,18 @@ def _links_csv(created: Sequence[tuple[Respondent, str]], base: str) -> bytes:
             respondent.function,
             respondent.name or "",
             respondent.email or "",
-            _link(base, token),
+            responses.page_link(token),
         ]
         writer.writerow([neutralize(cell) for cell in cells])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _link(base: str, token: str) -> str:
-    return f"{base}/r/{token}"
-
-
 def _deliver_links(
     request: Request, viewer: Viewer, assessment: Assessment, created: list[tuple[Respondent, str]], deliver: str
 ) -> Response:
-    base = get_settings().base_url.rstrip("/")
     if deliver == "csv":
         return Response(
-            _links_csv(created, base),
+            _links_csv(created),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="invitation-links-{assessment.id}.csv"',
@@ -539,7 +527,7 @@ def _deliver_links(
                 "function": functions.get(r.function, r.function),
                 "name": r.name or "",
                 "email": r.email or "",
-                "link": _link(base, token),
+                "link": responses.page_link(token),
             }
             for r, token in created
         ],
@@ -551,14 +539,6 @@ def _with_no_store(response: Response) -> Response:
     return response
 
 
-def _open_for_invites(session: Session, viewer: Viewer, assessment_id: str) -> Assessment:
-    """The viewer's assessment, refused once it is closed: no one can be invited to it any more."""
-    assessment = assessments.get(session, viewer.principal, assessment_id)
-    if assessment.status is AssessmentStatus.CLOSED:
-        raise Conflict("The assessment is closed: no one can be invited any more.")
-    return assessment
-
-
 @router.post("/assessments/{assessment_id}/invite", response_model=None)
 def invite_people(
     request: Request,
@@ -568,7 +548,7 @@ def invite_people(
     people: Annotated[str, Form()] = "",
     deliver: Annotated[str, Form()] = "page",
 ) -> Response:
-    assessment = _open_for_invites(session, viewer, assessment_id)
+    assessment = assessments.open_for_invites(session, viewer.principal, assessment_id)
     invitees, problems = parse_people(people, assessments.questionnaire_of(assessment))
     if not problems and not invitees:
         problems = ["Paste at least one line: role, function, and optionally a name and an email."]
@@ -601,7 +581,7 @@ def invite_anonymous(
     function: Annotated[str, Form()] = "",
     deliver: Annotated[str, Form()] = "page",
 ) -> Response:
-    assessment = _open_for_invites(session, viewer, assessment_id)
+    assessment = assessments.open_for_invites(session, viewer.principal, assessment_id)
     roles, functions = _labels(assessments.questionnaire_of(assessment))
     errors: Errors = {}
     how_many = whole_number(count) or 0

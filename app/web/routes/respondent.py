@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.db.tables import Anonymity, AssessmentStatus, utc_now
+from app.db.tables import Anonymity
 from app.http.checked_input import CheckedRoute
 from app.http.sessions import ReadSessionDep, SessionDep
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, QuestionType
@@ -25,7 +25,7 @@ from app.questionnaire.normalized import TEXT_MAX_LENGTH, accepted_answers
 from app.scoring.answers import Respondent as ScoredRespondent
 from app.scoring.answers import visibility
 from app.scoring.engine import score_assessment
-from app.services import assessments, responses
+from app.services import responses
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.responses import COMMENT_MAX, RespondentContext
 from app.text import whole_number
@@ -374,16 +374,17 @@ def _check_csrf(token: str, form: FormData) -> None:
 
 def _load(request: Request, session: Session, token: str, *, for_update: bool = False) -> RespondentContext | Response:
     try:
-        return responses.by_token(session, token, for_update=for_update)
+        return responses.by_token(session.connection(), token, for_update=for_update)
     except NotFound:
         # One page for every link that does not work: forged, mistyped or never made look the same.
         return render(request, "web/respondent/unknown.html", status_code=404)
 
 
 def _closed_page(request: Request, context: RespondentContext) -> HTMLResponse:
-    assessment = context.assessment
-    opens_at = assessment.opens_at
-    if assessment.status is AssessmentStatus.DRAFT or (opens_at is not None and utc_now() < opens_at):
+    link = context.link
+    opens_at = link.opens_at
+    # Where the assessment stands whether or not this respondent handed in: not open yet, or closed.
+    if responses.respondent_status(None, link) == "not_open":
         when = f" It opens on {opens_at.strftime('%d %B %Y at %H:%M UTC')}." if opens_at else ""
         heading = "This assessment has not opened yet"
         message = f"You cannot answer just yet.{when} Your link stays the same: please come back to it then."
@@ -394,15 +395,16 @@ def _closed_page(request: Request, context: RespondentContext) -> HTMLResponse:
             "this is a mistake, please contact the person who sent you the link."
         )
     return render(
-        request, "web/respondent/closed.html", status_code=409, title=assessment.title, heading=heading, message=message
+        request, "web/respondent/closed.html", status_code=409, title=link.title, heading=heading, message=message
     )
 
 
 def _gate(request: Request, context: RespondentContext, token: str) -> Response | None:
     """Where a respondent who may no longer answer goes: their thank-you page, or a closed page."""
-    if context.respondent.submitted_at is not None:
+    status = responses.respondent_status(context.link.submitted_at, context.link)
+    if status == "submitted":
         return RedirectResponse(f"/r/{token}/thanks", status_code=303)
-    if not assessments.accepts_answers(context.assessment):
+    if status != "open":
         return _closed_page(request, context)
     return None
 
@@ -422,7 +424,7 @@ def _chrome(token: str, context: RespondentContext) -> dict[str, Any]:
     return {
         "token": token,
         "csrf_token": respondent_csrf_token(token),
-        "assessment_title": context.assessment.title,
+        "assessment_title": context.link.title,
     }
 
 
@@ -435,11 +437,12 @@ def welcome(request: Request, token: str, session: ReadSessionDep, saved: Flag =
     if isinstance(loaded, Response):
         return loaded
     context = loaded
-    respondent, assessment, questionnaire = context.respondent, context.assessment, context.questionnaire
-    submitted = respondent.submitted_at is not None
-    if not submitted and not assessments.accepts_answers(assessment):
+    link, questionnaire = context.link, context.questionnaire
+    status = responses.respondent_status(link.submitted_at, link)
+    submitted = status == "submitted"
+    if status not in ("submitted", "open"):
         return _closed_page(request, context)
-    values, _ = responses.stored_values(session, respondent.id)
+    values, _ = responses.stored_values(session.connection(), link.respondent_id)
     pages = pages_of(questionnaire)
     progress = responses.progress_of(questionnaire, values)
     resume = _resume_page(pages, progress.missing_required)
@@ -453,11 +456,11 @@ def welcome(request: Request, token: str, session: ReadSessionDep, saved: Flag =
         purpose=questionnaire.description,
         minutes=questionnaire.estimated_minutes,
         page_count=len(pages),
-        anonymous=assessment.anonymity is Anonymity.ANONYMOUS,
-        min_group_size=assessment.min_group_size,
-        role=roles.get(respondent.role, respondent.role),
-        function=functions.get(respondent.function, respondent.function),
-        closes=assessment.closes_at.strftime("%d %B %Y") if assessment.closes_at else None,
+        anonymous=link.anonymity is Anonymity.ANONYMOUS,
+        min_group_size=link.min_group_size,
+        role=roles.get(link.role, link.role),
+        function=functions.get(link.function, link.function),
+        closes=link.closes_at.strftime("%d %B %Y") if link.closes_at else None,
         started=bool(values),
         submitted=submitted,
         saved_note=bool(saved) and not submitted,
@@ -522,7 +525,7 @@ def show_page(request: Request, token: str, number: int, session: ReadSessionDep
         return gate
     pages = pages_of(context.questionnaire)
     page = _page(pages, number)
-    values, comments = responses.stored_values(session, context.respondent.id)
+    values, comments = responses.stored_values(session.connection(), context.link.respondent_id)
     return _page_response(request, token, context, page, len(pages), values, comments, grew=bool(more))
 
 
@@ -535,7 +538,8 @@ def save_page(request: Request, token: str, number: int, session: SessionDep, fo
     questionnaire = context.questionnaire
     pages = pages_of(questionnaire)
     page = _page(pages, number)
-    values, comments = responses.stored_values(session, context.respondent.id)
+    # The stored answers, read once under the link's lock: the save, and the page if it is shown again.
+    values, comments = responses.stored_values(session.connection(), context.link.respondent_id)
 
     # Only the questions the form showed: one that appeared since (an autosave elsewhere) is left alone.
     shown_ids = {v for v in form.getlist("shown") if isinstance(v, str)}
@@ -609,7 +613,7 @@ def _review_response(
     request: Request, token: str, context: RespondentContext, session: Session, *, refused: bool = False
 ) -> HTMLResponse:
     questionnaire = context.questionnaire
-    values, _ = responses.stored_values(session, context.respondent.id)
+    values, _ = responses.stored_values(session.connection(), context.link.respondent_id)
     progress = responses.progress_of(questionnaire, values)
     missing = set(progress.missing_required)
     pages = pages_of(questionnaire)
@@ -660,11 +664,11 @@ def submit(request: Request, token: str, session: SessionDep, form: FormDep) -> 
 
 def personal_result(context: RespondentContext, values: dict[str, Any]) -> dict[str, Any]:
     """This respondent's own reading: their answers scored as if they were the only respondent."""
-    respondent = context.respondent
+    link = context.link
     scored = score_assessment(
         context.questionnaire,
-        [ScoredRespondent(respondent.id, respondent.role, respondent.function, values)],
-        target_level=context.assessment.target_level,
+        [ScoredRespondent(link.respondent_id, link.role, link.function, values)],
+        target_level=link.target_level,
     )
     overall = scored.overall
     return {
@@ -689,17 +693,17 @@ def thanks(request: Request, token: str, session: ReadSessionDep) -> Response:
     if isinstance(loaded, Response):
         return loaded
     context = loaded
-    if context.respondent.submitted_at is None:
+    if context.link.submitted_at is None:
         gate = _gate(request, context, token)
         return gate or RedirectResponse(f"/r/{token}/review", status_code=303)
     result = None
-    if context.assessment.show_personal_result:
-        values, _ = responses.stored_values(session, context.respondent.id)
+    if context.link.show_personal_result:
+        values, _ = responses.stored_values(session.connection(), context.link.respondent_id)
         result = personal_result(context, values)
     return render(
         request,
         "web/respondent/thanks.html",
         **_chrome(token, context),
-        anonymous=context.assessment.anonymity is Anonymity.ANONYMOUS,
+        anonymous=context.link.anonymity is Anonymity.ANONYMOUS,
         result=result,
     )
