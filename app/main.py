@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app import reporting as report_service
 from app.api.app import include_api
 from app.api.docs import mount_docs
 from app.http import errors
@@ -17,7 +18,6 @@ from app.http.health import mount_health
 from app.http.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit, RequestBodyLimit
 from app.http.routing import dispatch_by_prefix
 from app.observability import install as install_observability
-from app.services import reports as report_service
 from app.services import webhook_sender
 from app.settings import get_settings
 from app.web.app import mount_web

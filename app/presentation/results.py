@@ -8,7 +8,6 @@ callers gather the result, the previous run and the benchmark and pass them in.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -18,7 +17,7 @@ from app.questionnaire.concepts import ConceptRegistry
 from app.questionnaire.library import default_concepts
 from app.questionnaire.models import Questionnaire
 from app.scoring.benchmark import Benchmark
-from app.scoring.comparison import Comparison
+from app.scoring.comparison import Previous
 from app.scoring.result import AssessmentResult, GroupBreakdown, OutcomeResult, RecommendationResult
 
 METRIC_NAMES = {
@@ -59,16 +58,6 @@ def _short(label: str) -> str:
 
 def date(moment: datetime | None) -> str:
     return moment.strftime("%d %b %Y") if moment else "–"
-
-
-@dataclass(frozen=True)
-class Previous:
-    """The organization's previous run and how this one compares with it."""
-
-    title: str
-    status: str
-    date: datetime | None  # when it closed, or else when it was created
-    comparison: Comparison
 
 
 def results_view(
