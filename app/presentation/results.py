@@ -37,8 +37,9 @@ def number(value: float | None, digits: int = 0) -> str:
     """A score or figure as the page prints it; a missing one as a dash."""
     if value is None:
         return "–"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0"
+    if round(value, digits) == 0:  # no "-0": a value that rounds to zero prints without a sign
+        value = 0.0
+    return f"{value:.{digits}f}"
 
 
 def signed(value: float | None, digits: int = 0) -> str:
@@ -46,7 +47,7 @@ def signed(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     text = number(abs(value), digits)
-    if float(text) == 0:
+    if round(value, digits) == 0:
         return text
     return f"+{text}" if value > 0 else f"−{text}"
 
