@@ -157,9 +157,9 @@ def report(
 
 
 def _stored_source(assessment_id: str) -> ReportSource:
+    from app import reporting as reports
     from app.db.session import read_session
     from app.db.tables import Assessment
-    from app.services import reports
     from app.services.accounts import Principal
     from app.services.errors import ServiceError
 

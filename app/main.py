@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app import reporting as report_service
 from app.api.app import include_api
 from app.api.docs import mount_docs
 from app.http import errors
@@ -18,8 +19,7 @@ from app.http.limits import SQLITE_CONCURRENT_REQUESTS, DatabaseConcurrencyLimit
 from app.http.routing import dispatch_by_prefix
 from app.observability import install as install_observability
 from app.observability.metrics import answers_saved
-from app.services import reports as report_service
-from app.services import responses, webhook_sender
+from app.services import reports, responses, webhook_sender
 from app.settings import get_settings
 from app.web.app import mount_web
 
@@ -68,6 +68,8 @@ def create_app() -> FastAPI:
     mount_web(app)
     install_observability(app)  # last: its middleware wraps the others
     responses.on_answers_saved(answers_saved)  # the use cases report saves; the metrics count them
+    # A close's commit marks its report to print; this instance prints it in the background.
+    reports.set_background_renderer(report_service.render_in_background)
     mount_health(app)
     dispatch_by_prefix(app)
     return app

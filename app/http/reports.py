@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app import reporting as reports
 from app.db.session import read_session
 from app.http.limits import done_with_database
 from app.report.printer import ReportSource
-from app.services import reports
 from app.services.accounts import Principal
 
 

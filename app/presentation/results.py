@@ -8,7 +8,6 @@ callers gather the result, the previous run and the benchmark and pass them in.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -18,7 +17,7 @@ from app.questionnaire.concepts import ConceptRegistry
 from app.questionnaire.library import default_concepts
 from app.questionnaire.models import Questionnaire
 from app.scoring.benchmark import Benchmark
-from app.scoring.comparison import Comparison
+from app.scoring.comparison import Previous
 from app.scoring.result import AssessmentResult, GroupBreakdown, OutcomeResult, RecommendationResult
 
 METRIC_NAMES = {
@@ -38,8 +37,9 @@ def number(value: float | None, digits: int = 0) -> str:
     """A score or figure as the page prints it; a missing one as a dash."""
     if value is None:
         return "–"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0"
+    if round(value, digits) == 0:  # no "-0": a value that rounds to zero prints without a sign
+        value = 0.0
+    return f"{value:.{digits}f}"
 
 
 def signed(value: float | None, digits: int = 0) -> str:
@@ -47,7 +47,7 @@ def signed(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     text = number(abs(value), digits)
-    if float(text) == 0:
+    if round(value, digits) == 0:
         return text
     return f"+{text}" if value > 0 else f"−{text}"
 
@@ -59,16 +59,6 @@ def _short(label: str) -> str:
 
 def date(moment: datetime | None) -> str:
     return moment.strftime("%d %b %Y") if moment else "–"
-
-
-@dataclass(frozen=True)
-class Previous:
-    """The organization's previous run and how this one compares with it."""
-
-    title: str
-    status: str
-    date: datetime | None  # when it closed, or else when it was created
-    comparison: Comparison
 
 
 def results_view(

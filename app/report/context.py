@@ -59,11 +59,14 @@ def build_context(source: ReportSource) -> dict[str, Any]:
     accent = source.branding.accent_color.lower()
     if not HEX_COLOUR.match(accent):  # stored values are checked; this keeps the stylesheet safe regardless
         accent = DEFAULT_ACCENT
-    scored = [d for d in view["dimensions"] if d["level"] is not None]
-    by_score = sorted(scored, key=lambda d: float(d["score"]), reverse=True)
+    # Ordered by the numbers themselves, joined by id, never by the text printed (rounded) from them.
+    scores = {d.id: d.score for d in result.dimensions}
+    scored = [d for d in view["dimensions"] if d["level"] is not None and scores[d["id"]] is not None]
+    by_score = sorted(scored, key=lambda d: scores[d["id"]] or 0.0, reverse=True)
     strongest = by_score[:SHOWN_STRENGTHS]
     weakest = list(reversed(by_score[-SHOWN_STRENGTHS:])) if len(by_score) > SHOWN_STRENGTHS else []
-    priorities = sorted(view["recommendations"], key=lambda r: -float(r["priority"]))[:SHOWN_PRIORITIES]
+    priority = {r.id: r.priority for r in result.recommendations}
+    priorities = sorted(view["recommendations"], key=lambda r: -priority[r["id"]])[:SHOWN_PRIORITIES]
     questions = {q.id: q for q in questionnaire.questions}
     results_by_question = {q.id: q for q in result.questions}
     comments_by_question: dict[str, list[Comment]] = defaultdict(list)
@@ -131,8 +134,12 @@ def _comment(comment: Comment, questions: dict[str, Question], labels: dict[str,
     }
 
 
+def _mean(outcome: QuestionResult | None) -> float | None:
+    return outcome.stats.mean if outcome and outcome.scored else None
+
+
 def _question_line(question: Question, outcome: QuestionResult | None) -> dict[str, Any]:
-    mean = outcome.stats.mean if outcome and outcome.scored else None
+    mean = _mean(outcome)
     return {
         "id": question.id,
         "text": question.text,
@@ -158,8 +165,10 @@ def _dimension_page(
 ) -> dict[str, Any]:
     questions = {q.id: q for q in questionnaire.questions}
     own = [q for q in questionnaire.questions if q.dimension == dim["id"]]
+    means = {q.id: _mean(results_by_question.get(q.id)) for q in own}
     lines = [_question_line(q, results_by_question.get(q.id)) for q in own]
-    scored = sorted((line for line in lines if line["mean"] != "–"), key=lambda line: float(line["mean"]))
+    with_mean = [line for line in lines if means[line["id"]] is not None]
+    scored = sorted(with_mean, key=lambda line: means[line["id"]] or 0.0)
     # The practices that pull the dimension down or hold it up: what a reader acts on first.
     if len(scored) >= 2:
         scored[0]["note"] = "weakest"

@@ -6,9 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.presentation.results import Previous
 from app.questionnaire.models import Questionnaire
 from app.scoring.benchmark import Benchmark
+from app.scoring.comparison import Previous
 from app.scoring.result import AssessmentResult
 
 # The report is printed in the product's own colours unless a workspace sets its own.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +16,8 @@ from app.scoring.statistics import median
 # A benchmark describes at least this many peer organizations, and so does every group of
 # peers that one filter keeps out compared with another.
 MIN_PEERS = 5
+
+Run = TypeVar("Run")
 
 
 class DimensionBenchmark(BaseModel):
@@ -57,6 +61,74 @@ def filter_available(
     candidates = [cell for cell in candidates if cell.atoms]
     wanted = f"{industry if industry is not None else 'any'}|{size_band if size_band is not None else 'any'}"
     return wanted in disclosed_cells(counts, candidates, MIN_PEERS)
+
+
+@dataclass(frozen=True)
+class PeerRun(Generic[Run]):
+    """One closed run of a peer organization, as the benchmark weighs it (`run`: whatever names it)."""
+
+    run: Run
+    organization_id: str
+    industry: str | None
+    size_band: str | None
+
+
+def latest_per_organization(runs: Sequence[PeerRun[Run]]) -> list[PeerRun[Run]]:
+    """Each organization's first run in `runs` (given newest first): a peer counts once, with its latest run."""
+    latest: dict[str, PeerRun[Run]] = {}
+    for peer in runs:
+        latest.setdefault(peer.organization_id, peer)
+    return list(latest.values())
+
+
+def withheld_message(
+    chosen: int, peers: Sequence[PeerRun[Run]], industry: str | None, size_band: str | None
+) -> str | None:
+    """Why the benchmark of the `chosen` peers among all `peers` (one run each) may not be shown, or None."""
+    if chosen < MIN_PEERS:
+        return f"{chosen} peer organization(s); at least {MIN_PEERS} are needed to keep each anonymous"
+    if not filter_available([(p.industry, p.size_band) for p in peers], industry, size_band):
+        return (
+            f"this filter would set apart fewer than {MIN_PEERS} peer organizations from another one; "
+            "choose a wider filter"
+        )
+    return None
+
+
+def benchmark_among(
+    questionnaire_id: str,
+    runs: Sequence[PeerRun[Run]],
+    industry: str | None,
+    size_band: str | None,
+    own: Callable[[], AssessmentResult],
+    result_of: Callable[[Run], AssessmentResult],
+) -> Benchmark:
+    """Where one assessment stands among its peers' latest runs (`runs` newest first) of this `industry`
+    and `size_band` (None: any). Nothing is shown below MIN_PEERS peers, or where comparing this filter
+    with another would single out fewer peers than that (`filter_available`); results are asked for
+    (`own`, `result_of`) only when the benchmark is shown."""
+    peers = latest_per_organization(runs)
+    chosen = [
+        p
+        for p in peers
+        if (industry is None or p.industry == industry) and (size_band is None or p.size_band == size_band)
+    ]
+    message = withheld_message(len(chosen), peers, industry, size_band)
+    base = Benchmark(
+        questionnaire_id=questionnaire_id,
+        peers=len(chosen),
+        min_peers=MIN_PEERS,
+        available=False,
+        message=message,
+        industry=industry,
+        size_band=size_band,
+        index_percentile=None,
+        dimensions=[],
+    )
+    if message is not None:
+        return base
+    index_percentile, dimensions = place_among_peers(own(), [result_of(p.run) for p in chosen])
+    return base.model_copy(update={"available": True, "index_percentile": index_percentile, "dimensions": dimensions})
 
 
 def place_among_peers(

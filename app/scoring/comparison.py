@@ -9,6 +9,8 @@ weights changed is marked not comparable, and so is the index when any dimension
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +43,16 @@ class Comparison(BaseModel):
     questions_added: list[str]
     questions_removed: list[str]
     questions_changed: list[str]
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The organization's previous run and how this one compares with it."""
+
+    title: str
+    status: str
+    date: datetime | None  # when it closed, or else when it was created
+    comparison: Comparison
 
 
 def compare_results(current: AssessmentResult, previous: AssessmentResult) -> Comparison:

@@ -34,13 +34,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Organization, Respondent, utc_now
+from app.db.tables import Anonymity, Answer, Assessment, AssessmentStatus, Respondent, utc_now
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Questionnaire
 from app.scoring.answers import scorer_for
 from app.scoring.result import AssessmentResult
-from app.services import assessments, privacy, responses, results
+from app.services import privacy, responses, results
 from app.services.accounts import Principal
 from app.text import repaired, repaired_deep
 
@@ -225,22 +225,19 @@ def build_document(
 
 
 def load(session: Session, principal: Principal, assessment_id: str) -> ExportData:
-    """Everything an export of the assessment shows; another workspace's assessment is not found."""
-    assessment = assessments.get(session, principal, assessment_id)
-    organization = session.exec(select(Organization).where(Organization.id == assessment.organization_id)).one()
-    people = session.exec(
-        select(Respondent)
-        .where(Respondent.assessment_id == assessment.id)
-        .order_by(col(Respondent.created_at), col(Respondent.id))
-    ).all()
+    """Everything an export of the assessment shows; another workspace's assessment is not found.
+    The results readout reads the assessment, its organization and respondents once, and its result
+    is the one the results page shows."""
+    readout = results.readout(session, principal, assessment_id, surroundings=False)
+    people = readout.people
     stored = responses.answers_of(session, [p.id for p in people])
     return build_document(
-        assessment,
-        organization.name,
-        assessments.questionnaire_of(assessment),
+        readout.assessment,
+        readout.organization.name,
+        readout.questionnaire,
         people,
         stored,
-        results.result_of(session, assessment),
+        readout.result,
         utc_now(),
     )
 

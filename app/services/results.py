@@ -1,8 +1,17 @@
-"""Results of assessments: the scoring core run on stored answers, comparisons, trends and peer benchmarks."""
+"""Results of assessments: the scoring core run on stored answers, comparisons, trends and peer benchmarks,
+and the readout: one assessment's result with all that is shown beside it, gathered once.
+
+`readout` is what the results page, the report and the exports read: the assessment, its
+organization and respondents are looked up once, the result's fingerprint computed once and the
+result scored once (cached as long as the fingerprint holds); the previous run and the peer
+benchmark are placed against that same result.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cachetools import LRUCache
@@ -10,10 +19,10 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from app.db.tables import Answer, Assessment, AssessmentStatus, Organization, Respondent
-from app.presentation.results import Previous
+from app.questionnaire.models import Questionnaire
 from app.scoring.answers import Respondent as ScoredRespondent
-from app.scoring.benchmark import MIN_PEERS, Benchmark, filter_available, place_among_peers
-from app.scoring.comparison import Comparison, TrendPoint, compare_results, trend
+from app.scoring.benchmark import Benchmark, PeerRun, benchmark_among
+from app.scoring.comparison import Comparison, Previous, TrendPoint, compare_results, trend
 from app.scoring.engine import score_assessment
 from app.scoring.result import AssessmentResult
 from app.services import assessments, organizations, privacy
@@ -25,21 +34,32 @@ _cache: LRUCache[tuple[Any, ...], AssessmentResult] = LRUCache(maxsize=_CACHE_SI
 _lock = threading.Lock()
 
 
-def _respondents(session: Session, assessment: Assessment, include_in_progress: bool) -> list[ScoredRespondent]:
-    query = select(Respondent).where(Respondent.assessment_id == assessment.id)
-    if not include_in_progress:
-        query = query.where(col(Respondent.submitted_at).is_not(None))
-    people = {r.id: r for r in session.exec(query).all()}
-    answers: dict[str, dict[str, Any]] = {rid: {} for rid in people}
-    if people:
+def _respondents(
+    session: Session, assessment: Assessment, include_in_progress: bool, people: Sequence[Respondent] | None
+) -> list[ScoredRespondent]:
+    """The people the result scores with their answers; `people`, when the caller has the assessment's
+    respondents already, saves reading them again."""
+    if people is None:
+        # In creation order, as the callers' `people` are: the result is the same whichever way it was read.
+        query = (
+            select(Respondent)
+            .where(Respondent.assessment_id == assessment.id)
+            .order_by(col(Respondent.created_at), col(Respondent.id))
+        )
+        if not include_in_progress:
+            query = query.where(col(Respondent.submitted_at).is_not(None))
+        people = session.exec(query).all()
+    scored = {r.id: r for r in people if include_in_progress or r.submitted_at is not None}
+    answers: dict[str, dict[str, Any]] = {rid: {} for rid in scored}
+    if scored:
         rows = session.exec(
-            select(Answer.respondent_id, Answer.question_id, Answer.value).where(col(Answer.respondent_id).in_(people))
+            select(Answer.respondent_id, Answer.question_id, Answer.value).where(col(Answer.respondent_id).in_(scored))
         ).all()
         for respondent_id, question_id, value in rows:
             answers[respondent_id][question_id] = value
     return [
         ScoredRespondent(rid, p.role, p.function, answers[rid], submitted=p.submitted_at is not None)
-        for rid, p in people.items()
+        for rid, p in scored.items()
     ]
 
 
@@ -72,8 +92,14 @@ def _fingerprint(session: Session, assessment: Assessment, include_in_progress: 
     )
 
 
-def result_of(session: Session, assessment: Assessment, include_in_progress: bool = False) -> AssessmentResult:
-    """Score the assessment's answers (submitted ones unless asked otherwise); cached until an answer changes."""
+def result_of(
+    session: Session,
+    assessment: Assessment,
+    include_in_progress: bool = False,
+    people: Sequence[Respondent] | None = None,
+) -> AssessmentResult:
+    """Score the assessment's answers (submitted ones unless asked otherwise); cached until an answer changes.
+    `people`: all the assessment's respondents, when the caller has read them already."""
     key = _fingerprint(session, assessment, include_in_progress)
     with _lock:
         cached = _cache.get(key)
@@ -81,7 +107,7 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
             return cached
     result = score_assessment(
         assessments.questionnaire_of(assessment),
-        _respondents(session, assessment, include_in_progress),
+        _respondents(session, assessment, include_in_progress, people),
         target_level=assessment.target_level,
         min_group_size=privacy.effective_min_group_size(assessment),
         anonymous=privacy.is_anonymous(assessment),
@@ -94,6 +120,7 @@ def result_of(session: Session, assessment: Assessment, include_in_progress: boo
 def results(
     session: Session, principal: Principal, assessment_id: str, include_in_progress: bool = False
 ) -> AssessmentResult:
+    """The result alone (the API's results route): the assessment read once, the result as cached."""
     return result_of(session, assessments.get(session, principal, assessment_id), include_in_progress)
 
 
@@ -120,16 +147,20 @@ def previous_run(session: Session, principal: Principal, assessment: Assessment)
     ).first()
 
 
-def previous_of(session: Session, principal: Principal, assessment: Assessment) -> Previous | None:
-    """The previous run (see `previous_run`) and how this assessment compares with it, as pages print it."""
+def previous_of(
+    session: Session, principal: Principal, assessment: Assessment, result: AssessmentResult | None = None
+) -> Previous | None:
+    """The previous run (see `previous_run`) and how this assessment (whose `result` the caller may
+    have already) compares with it."""
     earlier = previous_run(session, principal, assessment)
     if earlier is None:
         return None
+    current = result if result is not None else result_of(session, assessment)
     return Previous(
         title=earlier.title,
         status=earlier.status.value,
         date=earlier.closed_at or earlier.created_at,
-        comparison=compare(session, principal, assessment.id, earlier.id),
+        comparison=compare_results(current, result_of(session, earlier)),
     )
 
 
@@ -167,10 +198,24 @@ def benchmark(
     industry: str | None = None,
     size_band: str | None = None,
 ) -> Benchmark:
-    """Where this assessment stands among the workspace's other organizations (their latest closed
-    assessment of the same questionnaire). Nothing is shown below MIN_PEERS peers, or where comparing
-    this filter with another would single out fewer peers than that (`benchmark.filter_available`)."""
-    assessment = assessments.get(session, principal, assessment_id)
+    """Where this assessment stands among the workspace's other organizations (see `benchmark_of`)."""
+    return benchmark_of(
+        session, principal, assessments.get(session, principal, assessment_id), None, industry, size_band
+    )
+
+
+def benchmark_of(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    result: AssessmentResult | None,
+    industry: str | None = None,
+    size_band: str | None = None,
+) -> Benchmark:
+    """Where `assessment` (whose `result` the caller may have already) stands among the workspace's other
+    organizations: their latest closed assessment of the same questionnaire, by the rules of
+    `app.scoring.benchmark.benchmark_among` (nothing is shown for too few peers or a filter that
+    would single some out)."""
     rows = session.exec(
         select(Assessment, Organization.industry, Organization.size_band)
         .options(assessments.without_snapshot())
@@ -183,29 +228,70 @@ def benchmark(
         )
         .order_by(col(Assessment.closed_at).desc(), col(Assessment.id))
     ).all()
-    latest: dict[str, tuple[Assessment, str | None, str | None]] = {}
-    for peer, peer_industry, peer_size in rows:
-        latest.setdefault(peer.organization_id, (peer, peer_industry, peer_size))
-    chosen = [
-        peer
-        for peer, peer_industry, peer_size in latest.values()
-        if (industry is None or peer_industry == industry) and (size_band is None or peer_size == size_band)
-    ]
-    base: dict[str, Any] = {
-        "questionnaire_id": assessment.questionnaire_id,
-        "peers": len(chosen),
-        "min_peers": MIN_PEERS,
-        "industry": industry,
-        "size_band": size_band,
-    }
-    if len(chosen) < MIN_PEERS or not filter_available([(i, s) for _, i, s in latest.values()], industry, size_band):
-        message = (
-            f"{len(chosen)} peer organization(s); at least {MIN_PEERS} are needed to keep each anonymous"
-            if len(chosen) < MIN_PEERS
-            else f"this filter would set apart fewer than {MIN_PEERS} peer organizations from another one; "
-            "choose a wider filter"
-        )
-        return Benchmark(**base, available=False, message=message, index_percentile=None, dimensions=[])
-    own = result_of(session, assessment)
-    index_percentile, dimensions = place_among_peers(own, [result_of(session, peer) for peer in chosen])
-    return Benchmark(**base, available=True, message=None, index_percentile=index_percentile, dimensions=dimensions)
+    runs = [PeerRun(peer, peer.organization_id, peer_industry, peer_size) for peer, peer_industry, peer_size in rows]
+    return benchmark_among(
+        assessment.questionnaire_id,
+        runs,
+        industry,
+        size_band,
+        own=lambda: result if result is not None else result_of(session, assessment),
+        result_of=lambda peer: result_of(session, peer),
+    )
+
+
+@dataclass(frozen=True)
+class Readout:
+    """One assessment's result and what is shown beside it, gathered once for the results page, the
+    report and the exports. `people` are all its respondents in creation order (what per-respondent
+    outputs pass through `privacy.per_respondent`); `result` holds the privacy-checked breakdowns."""
+
+    assessment: Assessment
+    organization: Organization
+    questionnaire: Questionnaire
+    result: AssessmentResult
+    people: tuple[Respondent, ...]
+    previous: Previous | None
+    benchmark: Benchmark | None
+
+    @property
+    def invited(self) -> int:
+        return len(self.people)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for p in self.people if p.submitted_at is not None)
+
+
+def readout(
+    session: Session,
+    principal: Principal,
+    assessment_id: str,
+    *,
+    include_in_progress: bool = False,
+    surroundings: bool = True,
+) -> Readout:
+    """The readout of the assessment; another workspace's is not found. `surroundings`: also the
+    previous run and the peer benchmark (both only once anyone was scored), placed against the
+    same result."""
+    assessment = assessments.get(session, principal, assessment_id)
+    organization = organizations.get(session, principal, assessment.organization_id)
+    people = tuple(
+        session.exec(
+            select(Respondent)
+            .where(Respondent.assessment_id == assessment.id)
+            .order_by(col(Respondent.created_at), col(Respondent.id))
+        ).all()
+    )
+    result = result_of(session, assessment, include_in_progress, people)
+    # The previous run and the peers are compared with the submitted answers' result, as before.
+    submitted_result = None if include_in_progress else result
+    shown = surroundings and result.respondents > 0
+    return Readout(
+        assessment=assessment,
+        organization=organization,
+        questionnaire=assessments.questionnaire_of(assessment),
+        result=result,
+        people=people,
+        previous=previous_of(session, principal, assessment, submitted_result) if surroundings else None,
+        benchmark=benchmark_of(session, principal, assessment, submitted_result) if shown else None,
+    )

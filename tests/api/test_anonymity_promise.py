@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import col, select
 
+from app import reporting as reports
 from app.db.session import session_scope
 from app.db.tables import Assessment, Respondent, WebhookDelivery
 from app.questionnaire.library import find_questionnaire
-from app.services import reports
 from bench.scoring import synthetic_respondents
 from tests.api.conftest import Tenant, pulse_answers
 from tests.web.conftest import form_token, make_account, sign_in

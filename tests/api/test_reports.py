@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from app import reporting as reports
 from app.presentation.results import number
 from app.questionnaire.library import find_questionnaire
 from app.report import printer
 from app.report.pool import Rendition, ReportRenderer
-from app.services import reports
 from bench.scoring import synthetic_respondents
 from tests.api.conftest import Tenant
 from tests.report.conftest import pdf_text

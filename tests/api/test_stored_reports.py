@@ -11,13 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
+from app import reporting as reports
 from app.db.engine import get_engine
 from app.db.session import read_session, session_scope
 from app.db.tables import ReportRender
 from app.report import printer
 from app.report.pool import Rendition
 from app.report.render import NONCE_PLACEHOLDER
-from app.services import reports
 from app.settings import get_settings
 from tests.api.conftest import Tenant, pulse_answers
 from tests.report.conftest import pdf_text

@@ -13,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app import reporting as reports
 from app.db.session import read_session
 from app.db.tables import ReportRender
 from app.presentation.results import number
 from app.report import printer
-from app.services import demo, reports
+from app.services import demo
 from app.settings import PROJECT_ROOT, get_settings
 from tests.api.conftest import Tenant, pulse_answers
 from tests.report.conftest import pdf_text

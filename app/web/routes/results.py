@@ -1,7 +1,8 @@
 """The results page of an assessment, and its recommendation report (PDF and HTML) for the signed-in consultant.
 
-The handler only gathers data from the services; `app.presentation.results.results_view`
-turns it into display values, the same ones the PDF report prints.
+The handler takes the results readout (one service call, `app.services.results.readout`, the one the
+report gathers too); `app.presentation.results.results_view` turns it into display values, the same
+ones the PDF report prints.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from app.http.checked_input import CheckedRoute
 from app.http.reports import html_response, pdf_response
 from app.http.sessions import ReadSessionDep
 from app.presentation.results import date, results_view
-from app.services import assessments, organizations, responses, results
+from app.services import results
 from app.web.deps import ViewerDep
 from app.web.templating import render
 
@@ -22,19 +23,9 @@ router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 @router.get("/assessments/{assessment_id}/results")
 def results_page(request: Request, assessment_id: str, session: ReadSessionDep, viewer: ViewerDep) -> HTMLResponse:
-    principal = viewer.principal
-    assessment = assessments.get(session, principal, assessment_id)
-    organization = organizations.get(session, principal, assessment.organization_id)
-    result = results.result_of(session, assessment)
-    invited, submitted = responses.counts(session, [assessment.id])[assessment.id]
-    previous = results.previous_of(session, principal, assessment)
-    peer_benchmark = results.benchmark(session, principal, assessment.id) if result.respondents else None
-    view = results_view(
-        assessments.questionnaire_of(assessment),
-        result,
-        previous=previous,
-        benchmark=peer_benchmark,
-    )
+    readout = results.readout(session, viewer.principal, assessment_id)
+    assessment = readout.assessment
+    view = results_view(readout.questionnaire, readout.result, previous=readout.previous, benchmark=readout.benchmark)
     return render(
         request,
         "web/consultant/results.html",
@@ -43,12 +34,12 @@ def results_page(request: Request, assessment_id: str, session: ReadSessionDep, 
             "id": assessment.id,
             "title": assessment.title,
             "status": assessment.status.value,
-            "organization": organization.name,
+            "organization": readout.organization.name,
             "questionnaire": f"{assessment.questionnaire_id} {assessment.questionnaire_version}",
             "created": date(assessment.created_at),
-            "invited": invited,
-            "submitted": submitted,
-            "not_submitted": invited - submitted,
+            "invited": readout.invited,
+            "submitted": readout.submitted,
+            "not_submitted": readout.invited - readout.submitted,
         },
         view=view,
     )
