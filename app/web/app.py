@@ -14,11 +14,11 @@ from app.web.deps import SignInRequired
 from app.web.errors import error_page
 from app.web.routes import auth, dashboard, manage, respondent, results, settings_pages
 from app.web.security import SecurityHeaders
-from app.web.templating import STATIC_DIR
+from app.web.templating import STATIC_DIR, STATIC_PREFIX
 
 
 def mount_web(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, dashboard, manage, settings_pages, respondent, results):
         app.include_router(module.router)
     errors.render_html_errors_with(app, error_page)

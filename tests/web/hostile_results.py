@@ -16,6 +16,7 @@ from app.questionnaire.library import find_questionnaire
 from app.scoring.benchmark import Benchmark, DimensionBenchmark
 from app.scoring.comparison import compare_results
 from app.scoring.engine import score_assessment
+from app.web.templating import fragment
 from bench.scoring import synthetic_respondents
 from tests.web.test_escaping import HOSTILE
 
@@ -93,18 +94,24 @@ _ASSESSMENT = {
 _VIEWER = SimpleNamespace(workspace_name=HOSTILE, email=HOSTILE, csrf_token=HOSTILE)
 
 CONTEXTS: dict[str, dict[str, object]] = {
-    "web/consultant/results.html": {"viewer": _VIEWER, "assessment": _ASSESSMENT, "view": _VIEW},
+    # The page around its content, which is a template of its own (printed once per readout).
+    "web/consultant/results.html": {
+        "viewer": _VIEWER,
+        "assessment": _ASSESSMENT,
+        "content": fragment("web/consultant/_results_content.html", assessment=_ASSESSMENT, view=_VIEW),
+    },
+    "web/consultant/_results_content.html": {"assessment": _ASSESSMENT, "view": _VIEW},
     "web/consultant/_charts.html": {
         "sample": {"radar": _VIEW["radar"], "title": HOSTILE, "dimensions": _VIEW["dimensions"]},
     },
 }
 
-# Not gathered by test_escaping (one context per template there); checked in test_results_page.py.
+# Not gathered by test_escaping (one context per template there); checked in test_results_page.py
+# on the page's content template.
 VARIANTS: dict[str, dict[str, object]] = {
     "benchmark withheld, no previous assessment": {
-        "viewer": _VIEWER,
         "assessment": _ASSESSMENT,
         "view": _unavailable_benchmark_view(_VIEW),
     },
-    "no responses yet": {"viewer": _VIEWER, "assessment": _ASSESSMENT, "view": {**_VIEW, "respondents": 0}},
+    "no responses yet": {"assessment": _ASSESSMENT, "view": {**_VIEW, "respondents": 0}},
 }

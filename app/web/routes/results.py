@@ -16,7 +16,7 @@ from app.http.sessions import ReadSessionDep
 from app.presentation.results import date, results_view
 from app.services import results
 from app.web.deps import ViewerDep
-from app.web.templating import render
+from app.web.templating import fragment, render
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
@@ -26,23 +26,19 @@ def results_page(request: Request, assessment_id: str, session: ReadSessionDep, 
     readout = results.readout(session, viewer.principal, assessment_id)
     assessment = readout.assessment
     view = results_view(readout.questionnaire, readout.result, previous=readout.previous, benchmark=readout.benchmark)
-    return render(
-        request,
-        "web/consultant/results.html",
-        viewer=viewer,
-        assessment={
-            "id": assessment.id,
-            "title": assessment.title,
-            "status": assessment.status.value,
-            "organization": readout.organization.name,
-            "questionnaire": f"{assessment.questionnaire_id} {assessment.questionnaire_version}",
-            "created": date(assessment.created_at),
-            "invited": readout.invited,
-            "submitted": readout.submitted,
-            "not_submitted": readout.invited - readout.submitted,
-        },
-        view=view,
-    )
+    shown = {
+        "id": assessment.id,
+        "title": assessment.title,
+        "status": assessment.status.value,
+        "organization": readout.organization.name,
+        "questionnaire": f"{assessment.questionnaire_id} {assessment.questionnaire_version}",
+        "created": date(assessment.created_at),
+        "invited": readout.invited,
+        "submitted": readout.submitted,
+        "not_submitted": readout.invited - readout.submitted,
+    }
+    content = fragment("web/consultant/_results_content.html", assessment=shown, view=view)
+    return render(request, "web/consultant/results.html", viewer=viewer, assessment=shown, content=content)
 
 
 @router.get("/assessments/{assessment_id}/report.pdf")
