@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from app.db.session import engine_of, read_session, session_scope
 from app.db.tables import Anonymity, Answer, Assessment, ReportRender, Respondent, new_id, utc_now
 from app.observability.metrics import record_report_rendered
-from app.questionnaire.models import QuestionType
+from app.questionnaire.kinds import kind_of
 from app.report import printer
 from app.report.printer import DEFAULT_ACCENT, Comment, Prepared, Printed, ReportBranding, ReportSource
 from app.services import assessments, branding, organizations, privacy, responses, results
@@ -66,7 +66,7 @@ def _comments(session: Session, assessment: Assessment) -> tuple[Comment, ...]:
         return ()
     signed = privacy.comment_attributions(assessment, submitted)
     questionnaire = assessments.questionnaire_of(assessment)
-    open_questions = {q.id for q in questionnaire.questions if q.type is QuestionType.TEXT}
+    open_questions = {q.id for q in questionnaire.questions if kind_of(q.type).free_text}
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
     # Only the answers that carry text, as plain rows: loading every answer of every respondent
     # as ORM objects took ~0.15 s of the request's process per report (200 respondents).
