@@ -11,6 +11,7 @@ plain mapping of posted fields, so the pages and the tests can both feed it.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -151,8 +152,9 @@ class AnswerShape(BaseModel):
     special: list[Literal["dont_know", "not_applicable"]]
 
 
-class Kind:
-    """One answer type. Subclasses set the class attributes and override what differs."""
+class Kind(ABC):
+    """One answer type. Subclasses set the class attributes, define `describe`, `validate` and
+    `parse`, and override what else differs."""
 
     name: ClassVar[str]  # the one name the API (`answers.kind`), the form and its widget partial use
     types: ClassVar[tuple[QuestionType, ...]]  # the question types in the file that are of this kind
@@ -181,17 +183,17 @@ class Kind:
 
     # ---- the answers
 
+    @abstractmethod
     def describe(self, question: Question, questionnaire: Questionnaire) -> dict[str, Any]:
         """The answer the question takes, as data (after `special` and `kind`)."""
-        raise NotImplementedError
 
     def shape_tag(self, described: Mapping[str, Any]) -> str:
         """Which of `shapes` a described answer is (the OpenAPI discriminator's tag)."""
         return self.shapes[0].__name__
 
+    @abstractmethod
     def validate(self, question: Question, questionnaire: Questionnaire, value: object) -> AnswerValue:
         """The answer in its normal form (not a special answer), or raise `AnswerError`."""
-        raise NotImplementedError
 
     def scorer(self, question: Question, questionnaire: Questionnaire) -> Scorer | None:
         """The 0-100 score of a (validated, not special) answer; None when the kind is not scored."""
@@ -254,9 +256,9 @@ class Kind:
             return entered.special
         return self.parse(question, questionnaire, entered)
 
+    @abstractmethod
     def parse(self, question: Question, questionnaire: Questionnaire, entered: Entered) -> Any:
         """`parse_entered` once a special answer is ruled out."""
-        raise NotImplementedError
 
     def typed_input(self, question: Question, described: Mapping[str, Any]) -> TypedInput:
         return TypedInput()

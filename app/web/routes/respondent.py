@@ -2,7 +2,8 @@
 
 Everything works with plain form posts; `static/js/autosave.js` adds saving on every change
 through the JSON API. Answers go through `responses.save_answers`, the same rule book as the
-API, and a page post saves all its answers or none of them.
+API, and a page post saves all its answers or none of them. What the form holds for each
+question and how it is shown (the kinds' codec, the view models) is `app.web.respondent_form`.
 """
 
 from __future__ import annotations
