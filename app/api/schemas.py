@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.api.questionnaire_schemas import AcceptedAnswers
 from app.db.tables import EMAIL_MAX, NAME_MAX, Anonymity, ApiKeyScope, AssessmentStatus
 from app.http.inputs import (
     Comment,
@@ -189,7 +190,7 @@ class RespondQuestion(BaseModel):
     help: str | None
     required: bool
     comment_prompt: str | None
-    answers: dict[str, Any]
+    answers: AcceptedAnswers = Field(description="The answer the question takes; `kind` says which shape.")
 
 
 class RespondSection(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.questionnaire.models import Question, Questionnaire, QuestionType, Scale, ScaleOption
+from app.questionnaire.models import Question, Questionnaire, Scale, ScaleOption
 
 
 def _scale(scale_id: str, title: str, options: list[tuple[str, str]]) -> Scale:
@@ -39,18 +39,14 @@ BUILTIN_SCALES: dict[str, Scale] = {
     ),
 }
 BUILTIN_SCALE_IDS = frozenset(BUILTIN_SCALES)
-_DEFAULT_SCALE_FOR_TYPE = {
-    QuestionType.AGREEMENT: "agreement",
-    QuestionType.FREQUENCY: "frequency",
-    QuestionType.YES_PARTLY_NO: "yes_partly_no",
-}
 
 
 def options_of(question: Question, questionnaire: Questionnaire) -> list[ScaleOption]:
     """The options of a choice question: inline, from a named scale, or the type's built-in scale."""
     if question.options is not None:
         return question.options
-    scale_id = question.scale or _DEFAULT_SCALE_FOR_TYPE.get(question.type)
+    # A type named like a built-in scale (agreement, frequency, yes_partly_no) defaults to that scale.
+    scale_id = question.scale or (question.type.value if question.type.value in BUILTIN_SCALES else None)
     if scale_id is None:
         return []
     for scale in questionnaire.scales:

@@ -10,76 +10,34 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
-from app.questionnaire.builtin_scales import BUILTIN_SCALE_IDS, options_of
 from app.questionnaire.concepts import ConceptRegistry
-from app.questionnaire.models import (
-    LEVEL_NUMBERS,
-    OPTION_TYPES,
-    RATING_RANGES,
-    Condition,
-    Question,
-    Questionnaire,
-    QuestionType,
-)
+from app.questionnaire.kinds import kind_of, type_fields
+from app.questionnaire.kinds.base import Problem, unique
+from app.questionnaire.models import LEVEL_NUMBERS, Condition, Question, Questionnaire
 from app.questionnaire.yaml_source import Path
-
-Problem = tuple[Path, str]
-
-# Fields that only make sense for some question types; any other type must leave them out.
-_FIELDS_FOR_TYPES: dict[str, frozenset[QuestionType]] = {
-    "scale": OPTION_TYPES,
-    "options": OPTION_TYPES,
-    "levels": frozenset({QuestionType.MATURITY}),
-    "items": frozenset({QuestionType.CHECKLIST}),
-    "bands": frozenset({QuestionType.NUMBER}),
-    "unit": frozenset({QuestionType.NUMBER, QuestionType.MONEY}),
-    "min_value": frozenset({QuestionType.NUMBER, QuestionType.PERCENT, QuestionType.MONEY}),
-    "max_value": frozenset({QuestionType.NUMBER, QuestionType.PERCENT, QuestionType.MONEY}),
-    "accepts": frozenset(RATING_RANGES),
-}
 
 
 def check_questionnaire(q: Questionnaire, concepts: ConceptRegistry) -> list[Problem]:
     problems: list[Problem] = []
-    problems += _unique(q.levels, "levels", key="level")
+    problems += unique(q.levels, "levels", key="level")
     if sorted(lv.level for lv in q.levels) != list(LEVEL_NUMBERS):
         problems.append((("levels",), "the levels must be numbered 1 to 5, once each"))
-    problems += _unique(q.roles, "roles")
-    problems += _unique(q.functions, "functions")
-    problems += _unique(q.dimensions, "dimensions")
-    problems += _unique(q.scales, "scales")
-    problems += _unique(q.questions, "questions")
-    problems += _unique(q.recommendations, "recommendations")
+    problems += unique(q.roles, "roles")
+    problems += unique(q.functions, "functions")
+    problems += unique(q.dimensions, "dimensions")
+    problems += unique(q.scales, "scales")
+    problems += unique(q.questions, "questions")
+    problems += unique(q.recommendations, "recommendations")
     for i, scale in enumerate(q.scales):
-        problems += _unique(scale.options, ("scales", i, "options"), key="value")
+        problems += unique(scale.options, ("scales", i, "options"), key="value")
     problems += list(_check_questions(q, concepts))
     problems += list(_check_rubric(q))
     problems += list(_check_recommendations(q, concepts))
     return problems
 
 
-def _unique(items: Sequence[object], where: str | Path, key: str = "id") -> list[Problem]:
-    base: Path = (where,) if isinstance(where, str) else where
-    seen: dict[object, int] = {}
-    problems: list[Problem] = []
-    for i, item in enumerate(items):
-        value = getattr(item, key)
-        if value in seen:
-            problems.append(((*base, i, key), f"duplicate {key} '{value}' (first used at {_fmt(base)}[{seen[value]}])"))
-        else:
-            seen[value] = i
-    return problems
-
-
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
-
-
-def _fmt(path: Path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Problem]:
@@ -89,7 +47,7 @@ def _check_questions(q: Questionnaire, concepts: ConceptRegistry) -> Iterator[Pr
     for i, question in enumerate(q.questions):
         here: Path = ("questions", i)
         if question.dimension is None:
-            if question.type.is_scored:
+            if kind_of(question.type).scored:
                 yield (
                     (*here, "dimension"),
                     f"{_article(question.type.value)} {question.type.value} question is scored and needs a dimension",
@@ -120,7 +78,7 @@ def _first_occurrences(questions: Sequence[Question]) -> tuple[dict[str, int], d
 
 
 def _check_concept(question: Question, concept: str, path: Path, concepts: ConceptRegistry) -> Iterator[Problem]:
-    if question.type.is_outcome:
+    if kind_of(question.type).outcome:
         if concept not in concepts.outcomes:
             hint = " (practices are covered by scored questions)" if concept in concepts.practices else ""
             yield path, f"unknown outcome concept '{concept}'{hint}"
@@ -130,51 +88,17 @@ def _check_concept(question: Question, concept: str, path: Path, concepts: Conce
 
 
 def _check_type_fields(question: Question, here: Path, scale_ids: set[str]) -> Iterator[Problem]:
-    kind = question.type
-    for name, types in _FIELDS_FOR_TYPES.items():
-        if name in question.model_fields_set and kind not in types:
-            yield (*here, name), f"'{name}' does not apply to {_article(kind.value)} {kind.value} question"
-    if kind in OPTION_TYPES:
-        if question.scale is not None and question.options is not None:
-            yield (*here, "options"), "give either 'scale' or 'options', not both"
-        if question.scale is not None and question.scale not in scale_ids and question.scale not in BUILTIN_SCALE_IDS:
-            yield (*here, "scale"), f"unknown scale '{question.scale}'"
-        if question.options is not None:
-            yield from _unique(question.options, (*here, "options"), key="value")
-            if len(question.options) < 2:
-                yield (*here, "options"), "a question needs at least two options"
-    if kind is QuestionType.MATURITY and question.levels is None:
-        yield (*here, "levels"), "a maturity question must describe each of the five levels"
-    if kind is QuestionType.CHECKLIST:
-        if not question.items or len(question.items) < 2:
-            yield (*here, "items"), "a checklist question needs at least two items"
-        else:
-            yield from _unique(question.items, (*here, "items"))
-    if kind is QuestionType.NUMBER:
-        yield from _check_bands(question, here)
+    kind = kind_of(question.type)
+    takes = kind.fields_of(question.type)
+    type_name = question.type.value
+    some_take = type_fields()
+    # In the order a Question declares its fields: the order the problems come in.
+    for name in Question.model_fields:
+        if name in some_take and name in question.model_fields_set and name not in takes:
+            yield (*here, name), f"'{name}' does not apply to {_article(type_name)} {type_name} question"
+    yield from kind.check(question, here, scale_ids)
     if question.min_value is not None and question.max_value is not None and question.min_value >= question.max_value:
         yield (*here, "max_value"), "max_value must be greater than min_value"
-
-
-def _check_bands(question: Question, here: Path) -> Iterator[Problem]:
-    bands = question.bands or []
-    if not bands:
-        yield (*here, "bands"), "a number question needs score bands"
-        return
-    for k, band in enumerate(bands):
-        last = k == len(bands) - 1
-        if band.max is None and not last:
-            yield (*here, "bands", k, "max"), "only the last band may leave out 'max'"
-        if band.max is not None and band.max <= band.min:
-            yield (*here, "bands", k, "max"), f"max {band.max:g} must be above min {band.min:g}"
-        if k and bands[k - 1].max is not None and band.min != bands[k - 1].max:
-            yield (
-                (*here, "bands", k, "min"),
-                (
-                    f"bands must follow on without gaps: this band starts at {band.min:g}, "
-                    f"the previous one ends at {bands[k - 1].max:g}"
-                ),
-            )
 
 
 def _check_condition(
@@ -201,7 +125,7 @@ def _check_condition(
             return
         referenced = by_id[target]
         allowed = allowed_values(referenced, q)
-        numeric = referenced.type in (QuestionType.MATURITY, QuestionType.NUMBER)
+        numeric = kind_of(referenced.type).numeric
         if (condition.min is not None or condition.max is not None) and not numeric:
             yield path, f"min/max test a number, but '{target}' is a {referenced.type.value} question; use 'in'"
         if (condition.in_ is not None or condition.not_in is not None) and allowed is None:
@@ -226,19 +150,13 @@ def _check_condition(
 
 def allowed_values(question: Question, q: Questionnaire) -> list[str | int] | None:
     """The values a choice question accepts, or None when it takes free values."""
-    if question.type is QuestionType.MATURITY:
-        return list(LEVEL_NUMBERS)
-    if question.type is QuestionType.CHECKLIST:
-        return [item.id for item in question.items or []]
-    if question.type in OPTION_TYPES:
-        return [o.value for o in options_of(question, q)]
-    return None
+    return kind_of(question.type).allowed_values(question, q)
 
 
 def _check_rubric(q: Questionnaire) -> Iterator[Problem]:
     thresholds = q.rubric.thresholds
     base: Path = ("rubric", "thresholds")
-    yield from _unique(thresholds, base, key="level")
+    yield from unique(thresholds, base, key="level")
     ordered = sorted(enumerate(thresholds), key=lambda pair: pair[1].level)
     if [t.level for _, t in ordered] != list(LEVEL_NUMBERS):
         yield base, "thresholds must give each level 1 to 5 once"

@@ -36,6 +36,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+# What each type takes, checks and scores is its kind's (`app.questionnaire.kinds`): a new type is
+# a member here and a kind that lists it. (The docstring is the JSON Schema's description.)
 class QuestionType(StrEnum):
     """What kind of answer a question takes, and so how it is scored."""
 
@@ -51,30 +53,6 @@ class QuestionType(StrEnum):
     CES = "ces"
     PERCENT = "percent"
     MONEY = "money"
-
-    @property
-    def is_outcome(self) -> bool:
-        return self in OUTCOME_TYPES
-
-    @property
-    def is_scored(self) -> bool:
-        return self not in OUTCOME_TYPES and self is not QuestionType.TEXT
-
-    @property
-    def uses_options(self) -> bool:
-        return self in OPTION_TYPES
-
-
-OUTCOME_TYPES = frozenset(
-    {QuestionType.NPS, QuestionType.CSAT, QuestionType.CES, QuestionType.PERCENT, QuestionType.MONEY}
-)
-OPTION_TYPES = frozenset({QuestionType.FREQUENCY, QuestionType.AGREEMENT, QuestionType.YES_PARTLY_NO})
-# Outcome metrics that may be given as raw customer ratings, and the rating range of each.
-RATING_RANGES: dict[QuestionType, tuple[int, int]] = {
-    QuestionType.NPS: (0, 10),
-    QuestionType.CSAT: (1, 5),
-    QuestionType.CES: (1, 7),
-}
 
 
 class Effort(StrEnum):

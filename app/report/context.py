@@ -13,8 +13,8 @@ from typing import Any
 
 from app.presentation import charts
 from app.presentation.results import date, number, results_view
-from app.questionnaire.builtin_scales import options_of
-from app.questionnaire.models import Question, Questionnaire, QuestionType
+from app.questionnaire.kinds import kind_of
+from app.questionnaire.models import Question, Questionnaire
 from app.report.narrative import summary_paragraphs
 from app.report.source import DEFAULT_ACCENT, Comment, ReportSource
 from app.scoring.result import AssessmentResult, QuestionResult
@@ -30,15 +30,6 @@ COMMENTS_PER_DIMENSION = 2
 COMMENTS_PER_QUESTION = 25
 # Names on the cover and in headers are cut here; the full text is on the contents page.
 HEADER_TEXT_MAX = 80
-QUESTION_TYPE_NAMES = {
-    QuestionType.MATURITY: "maturity level",
-    QuestionType.FREQUENCY: "frequency",
-    QuestionType.AGREEMENT: "agreement",
-    QuestionType.YES_PARTLY_NO: "yes / partly / no",
-    QuestionType.CHECKLIST: "checklist",
-    QuestionType.NUMBER: "number",
-    QuestionType.TEXT: "open answer",
-}
 
 
 def shorten(text: str, limit: int = HEADER_TEXT_MAX) -> str:
@@ -143,7 +134,7 @@ def _question_line(question: Question, outcome: QuestionResult | None) -> dict[s
     return {
         "id": question.id,
         "text": question.text,
-        "kind": QUESTION_TYPE_NAMES.get(question.type, question.type.value),
+        "kind": _type_name(question),
         "scored": outcome.scored if outcome else False,
         "mean": number(mean),
         "bar": charts.bar_width(mean),
@@ -256,14 +247,12 @@ def _method(source: ReportSource, view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _type_name(question: Question) -> str:
+    return kind_of(question.type).type_labels.get(question.type, question.type.value)
+
+
 def _answer_labels(question: Question, questionnaire: Questionnaire) -> dict[str, str]:
-    if question.type is QuestionType.MATURITY:
-        return {str(lv.level): f"{lv.level} {lv.name}" for lv in questionnaire.levels}
-    if question.type is QuestionType.CHECKLIST:
-        return {item.id: item.label for item in question.items or []}
-    if question.type.uses_options:
-        return {str(o.value): o.label for o in options_of(question, questionnaire)}
-    return {}
+    return kind_of(question.type).answer_labels(question, questionnaire)
 
 
 def _appendix(
@@ -299,7 +288,7 @@ def _appendix(
             {
                 "id": question.id,
                 "text": question.text,
-                "kind": QUESTION_TYPE_NAMES.get(question.type, question.type.value),
+                "kind": _type_name(question),
                 "summary": _answers_line(
                     answers, outcome.dont_know if outcome else 0, outcome.not_applicable if outcome else 0
                 ),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from app.questionnaire.models import Questionnaire, QuestionType
+from app.questionnaire.kinds import kind_of
+from app.questionnaire.models import Questionnaire
 from app.report.source import Comment, ReportBranding, ReportSource
 from app.scoring.answers import Respondent
 from app.scoring.engine import score_assessment
@@ -28,7 +29,7 @@ def offline_source(
     Open answers are quoted under the respondent's id when `named`, else with no per-person label and
     role and function only for groups of at least `min_group_size` (as in the service's reports)."""
     result = score_assessment(questionnaire, respondents, target_level=target_level, min_group_size=min_group_size)
-    open_questions = [q.id for q in questionnaire.questions if q.type is QuestionType.TEXT]
+    open_questions = [q.id for q in questionnaire.questions if kind_of(q.type).free_text]
     people = [(person.role or "", person.function or "") for person in respondents]
     groups: list[Disclosed] = list(people) if named else disclosed_groups(people, min_group_size)
     texts = [

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.questionnaire.kinds import kind_of
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire
 from app.scoring.answers import (
     SPECIAL_ANSWERS,
@@ -143,7 +144,7 @@ def _compile(questionnaire: Questionnaire) -> _Plan:
             scorer=scorer_for(question, questionnaire),
             dimension=question.dimension,
             weight=question.weight,
-            is_outcome=question.type.is_outcome,
+            is_outcome=kind_of(question.type).outcome,
         )
     position = {q.id: i for i, q in enumerate(questionnaire.questions)}
     forward = any(
@@ -304,7 +305,7 @@ def score_assessment(
         outcomes=[
             outcome_result(q, [] if withheld else tallies[q.id].outcome_answers)
             for q in questionnaire.questions
-            if q.type.is_outcome
+            if kind_of(q.type).outcome
         ],
         recommendations=recommendations,
         roadmap=roadmap(recommendations),
@@ -535,7 +536,7 @@ def _answer_counts(questionnaire: Questionnaire, tallies: Mapping[str, _Tally], 
         if question.required:
             visible_required += tally.visible
             answered_required += tally.answered
-        if question.type.is_scored:
+        if kind_of(question.type).scored:
             scored_answers += tally.answered
             dont_know += tally.dont_know
             not_applicable += tally.not_applicable
@@ -618,8 +619,8 @@ def _larger_first(
 def _question_result(
     question: Question, tally: _Tally, respondents: int, shown: bool, fingerprint: str
 ) -> QuestionResult:
-    is_scored = question.type.is_scored
-    answered = len(tally.outcome_answers) if question.type.is_outcome else sum(tally.distribution.values())
+    is_scored = kind_of(question.type).scored
+    answered = len(tally.outcome_answers) if kind_of(question.type).outcome else sum(tally.distribution.values())
     suppressed = not shown and bool(tally.answered_by)
     if suppressed:
         stats = _stats([])

@@ -10,7 +10,8 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from app.questionnaire.models import Question, QuestionType
+from app.questionnaire.kinds.outcome import OutcomeKind
+from app.questionnaire.models import Question
 from app.scoring.result import OutcomeResult, Reported
 from app.scoring.statistics import interval_of, median, nps_interval, summarize_counts, wilson_interval
 
@@ -61,11 +62,8 @@ def _ces(ratings: Ratings) -> Metric:
     return summary.mean, {"agree_pct": 100.0 * easy / summary.n}, interval_of(summary)
 
 
-_FROM_RATINGS: dict[QuestionType, Callable[[Ratings], Metric]] = {
-    QuestionType.NPS: _nps,
-    QuestionType.CSAT: _csat,
-    QuestionType.CES: _ces,
-}
+# Each metric the outcome kind takes raw ratings for (`RATING_RANGES`), by its name.
+_FROM_RATINGS: dict[str, Callable[[Ratings], Metric]] = {"nps": _nps, "csat": _csat, "ces": _ces}
 
 
 def outcome_result(question: Question, answers: Sequence[object]) -> OutcomeResult:
@@ -84,11 +82,11 @@ def outcome_result(question: Question, answers: Sequence[object]) -> OutcomeResu
         "metric": question.type.value,
         "covers": list(question.covers),
         "text": question.text,
-        "unit": "%" if question.type is QuestionType.PERCENT else question.unit,
+        "unit": OutcomeKind.unit(question),
         "reported": reported,
     }
-    if ratings and question.type in _FROM_RATINGS:
-        value, detail, interval = _FROM_RATINGS[question.type](ratings)
+    if ratings and question.type.value in _FROM_RATINGS:
+        value, detail, interval = _FROM_RATINGS[question.type.value](ratings)
         return OutcomeResult(
             **base,
             source="ratings",

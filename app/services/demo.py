@@ -17,7 +17,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db.tables import Assessment, Organization, Workspace, utc_now
-from app.questionnaire.models import Question, Questionnaire, QuestionType
+from app.questionnaire.kinds import kind_of
+from app.questionnaire.models import Question, Questionnaire
 from app.questionnaire.normalized import accepted_answers
 from app.scoring.answers import visibility
 from app.services import accounts, assessments, organizations, responses
@@ -342,9 +343,9 @@ def _answer(
     rng: random.Random, questionnaire: Questionnaire, question: Question, profile: Profile, reports_outcomes: bool
 ) -> Any:
     spec = accepted_answers(question, questionnaire)
-    if question.type.is_outcome:
+    if kind_of(question.type).outcome:
         return _outcome(rng, question, reports_outcomes)
-    if question.type is QuestionType.TEXT:
+    if kind_of(question.type).free_text:
         pool = TEXT_ANSWERS.get(question.id)
         return rng.choice(pool) if pool and rng.random() < 0.3 else None
     if "dont_know" in spec["special"] and rng.random() < 0.04:
@@ -371,11 +372,11 @@ def _outcome(rng: random.Random, question: Question, reports: bool) -> Any:
     """Customer ratings for NPS (as if exported from the survey tool), reported figures for the rest."""
     if not reports:
         return None
-    kind = question.type
-    if kind is QuestionType.NPS:
+    metric = question.type.value  # the demo's figures are per metric, like its retention figures per question
+    if metric == "nps":
         weights = [1, 1, 1, 2, 2, 4, 6, 10, 16, 14, 12]  # ratings 0-10: a moderately positive base
         return rng.choices(range(11), weights=weights, k=120)
-    if kind is QuestionType.CSAT:
+    if metric == "csat":
         return round(rng.uniform(74, 82), 1)
     if question.id == "outcome-retention":
         return round(rng.uniform(61, 67), 1)

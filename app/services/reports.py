@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.db.session import engine_of, session_scope
 from app.db.tables import Answer, ReportRender, Respondent, new_id, utc_now
-from app.questionnaire.models import QuestionType
+from app.questionnaire.kinds import kind_of
 from app.services import branding, privacy, results
 from app.services.accounts import Principal
 from app.services.branding import Branding
@@ -68,7 +68,7 @@ def _quotes(session: Session, readout: Readout) -> tuple[Quote, ...]:
         return ()
     signed = privacy.comment_attributions(assessment, submitted)
     questionnaire = readout.questionnaire
-    open_questions = {q.id for q in questionnaire.questions if q.type is QuestionType.TEXT}
+    open_questions = {q.id for q in questionnaire.questions if kind_of(q.type).free_text}
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
     # Only the answers that carry text, as plain rows: loading every answer of every respondent
     # as ORM objects took ~0.15 s of the request's process per report (200 respondents).

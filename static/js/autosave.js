@@ -75,7 +75,7 @@
       // An outcome answered with raw ratings elsewhere keeps them while the box stays empty.
       return fieldset.querySelector("#note-" + id) ? { skip: true } : { value: null };
     }
-    if (kind === "ratings") {
+    if (kind === "outcome" && fieldset.getAttribute("data-entry") === "ratings") {
       var ratings = typed.split(/[,;]/).filter(function (part) {
         return part.trim() !== "";
       }).map(Number);

@@ -80,7 +80,7 @@ def answer_page(page: Page, recorded: dict[str, Any], *, touch: bool, comment: b
             if question.locator("input[type=checkbox]:checked").count() == 0:
                 boxes.first.check()
                 recorded[qid] = [boxes.first.get_attribute("value")]
-        elif kind in ("number", "figure"):
+        elif kind in ("number", "outcome"):
             box = question.get_by_role("spinbutton")
             if not box.input_value():
                 box.fill(str(NUMBER))

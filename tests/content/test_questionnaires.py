@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.questionnaire.concepts import ConceptRegistry
+from app.questionnaire.kinds import kind_of
 from app.questionnaire.library import questionnaire_files
 from app.questionnaire.loader import load_questionnaire_file
 from app.questionnaire.models import LEVEL_NUMBERS, Questionnaire, QuestionType
@@ -49,14 +50,14 @@ def test_flagship_size(flagship: Questionnaire) -> None:
 
 
 def test_every_practice_is_covered_by_a_question(flagship: Questionnaire) -> None:
-    covered = {c for q in flagship.questions if q.type.is_scored for c in q.covers}
+    covered = {c for q in flagship.questions if kind_of(q.type).scored for c in q.covers}
     assert set(PRACTICES) - covered == set()
 
 
 def test_every_outcome_is_covered_by_an_outcome_question(flagship: Questionnaire) -> None:
-    covered = {c for q in flagship.questions if q.type.is_outcome for c in q.covers}
+    covered = {c for q in flagship.questions if kind_of(q.type).outcome for c in q.covers}
     assert set(OUTCOMES) - covered == set()
-    assert all(q.dimension is None for q in flagship.questions if q.type.is_outcome)
+    assert all(q.dimension is None for q in flagship.questions if kind_of(q.type).outcome)
 
 
 def test_every_benefit_is_cited_by_a_recommendation(flagship: Questionnaire) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.questionnaire.kinds import kind_of
 from app.questionnaire.models import DONT_KNOW, NOT_APPLICABLE, Condition, Question, Questionnaire, QuestionType
 from app.scoring.answers import SPECIAL_ANSWERS, AnswerError, AnswerValue, Respondent, scorer_for
 from app.scoring.privacy import Atom, Cell, disclosed_cells, results_withheld
@@ -292,7 +293,7 @@ def score_assessment(
             _count_distribution(tally.distribution, answer)
             tally.answered_by[(respondent.role, respondent.function, respondent.submitted)] += 1
             if scorer is None:
-                if question.type.is_outcome:
+                if kind_of(question.type).outcome:
                     tally.outcome_answers.append(answer)
                 continue
             score = scorer(answer)
@@ -373,7 +374,7 @@ def score_assessment(
         outcomes=[
             outcome_result(q, [] if withheld else tallies[q.id].outcome_answers)
             for q in questionnaire.questions
-            if q.type.is_outcome
+            if kind_of(q.type).outcome
         ],
         recommendations=recommendations,
         roadmap=roadmap(recommendations),
@@ -466,8 +467,8 @@ def _larger_first(
 
 
 def _question_result(question: Question, tally: _Tally, shown: bool) -> QuestionResult:
-    is_scored = question.type.is_scored
-    answered = len(tally.outcome_answers) if question.type.is_outcome else sum(tally.distribution.values())
+    is_scored = kind_of(question.type).scored
+    answered = len(tally.outcome_answers) if kind_of(question.type).outcome else sum(tally.distribution.values())
     suppressed = not shown and bool(tally.answered_by)
     if suppressed:
         stats = _stats([])

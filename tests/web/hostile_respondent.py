@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from app.web.routes.respondent import Choice, QuestionView
+from app.web.respondent_form import Choice, QuestionView
 from tests.web.test_escaping import HOSTILE
 
 _CHROME = {"token": HOSTILE, "csrf_token": HOSTILE, "assessment_title": HOSTILE}
@@ -17,7 +17,7 @@ def _choice(n: int, special: bool = False) -> Choice:
     return Choice(f"{HOSTILE}-{n}", HOSTILE, HOSTILE, HOSTILE, HOSTILE, n == 0, special)
 
 
-def _question(kind: str) -> QuestionView:
+def _question(kind: str, entry: str | None = None) -> QuestionView:
     """One question of each kind, with every field it shows hostile."""
     radios = kind in ("level", "choice", "checklist")
     return QuestionView(
@@ -40,6 +40,7 @@ def _question(kind: str) -> QuestionView:
         comment_max=2000,
         error=HOSTILE,
         note=HOSTILE,
+        entry=entry,
     )
 
 
@@ -47,7 +48,10 @@ _PAGE: dict[str, Any] = {
     **_CHROME,
     "page": {"number": 2, "count": 3, "title": HOSTILE, "description": HOSTILE},
     "section": HOSTILE,
-    "questions": [_question(k) for k in ("level", "choice", "checklist", "number", "figure", "ratings", "text")],
+    "questions": [
+        *(_question(k) for k in ("level", "choice", "checklist", "number", "outcome", "text")),
+        _question("outcome", entry="ratings"),
+    ],
     "errors": [(HOSTILE, HOSTILE)],
     "general_errors": [HOSTILE],
     "grew": True,
@@ -98,3 +102,18 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     # The page of a link that does not work knows nothing about it; the layout's slots are still checked.
     "web/respondent/unknown.html": {"assessment_title": HOSTILE},
 }
+# Each kind's widget partial on its own, as the page includes it (with the ids it describes the input by).
+CONTEXTS.update(
+    {
+        f"web/respondent/kinds/{name}.html": {"q": _question(kind, entry), "ids": [HOSTILE]}
+        for name, kind, entry in (
+            ("level", "level", None),
+            ("choice", "choice", None),
+            ("checklist", "checklist", None),
+            ("number", "number", None),
+            ("_number_box", "number", None),
+            ("outcome", "outcome", "ratings"),
+            ("text", "text", None),
+        )
+    }
+)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import PrincipalDep
+from app.api.questionnaire_schemas import QuestionnaireDetail
 from app.api.schemas import QuestionnaireSummary
 from app.http.checked_input import CheckedRoute
 from app.services import questionnaires
@@ -33,7 +34,7 @@ def list_questionnaires(principal: PrincipalDep) -> list[QuestionnaireSummary]:
     ]
 
 
-@router.get("/{questionnaire_id}")
+@router.get("/{questionnaire_id}", response_model=QuestionnaireDetail)
 def get_questionnaire(questionnaire_id: str, principal: PrincipalDep) -> dict[str, Any]:
     """One questionnaire, normalized: every question with its dimension, type and the answers it accepts."""
     return questionnaires.normalized(questionnaires.loaded_from_library(questionnaire_id))
