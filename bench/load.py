@@ -339,13 +339,13 @@ def compare_with_baseline(database_url: str, workers: int, questionnaire: Questi
         bench_metadata.create_all(engine)
     finally:
         engine.dispose()
-    with (
-        served("app.main:app", database_url, workers=workers) as app_url,
-        served("bench.load:create_read_insert_app", database_url, factory=True, workers=workers) as baseline_url,
-    ):
+    # One server after the other: the app's idle pooled connections (up to pool size x workers)
+    # would otherwise take PostgreSQL's connection slots from the baseline (500 "too many clients").
+    with served("app.main:app", database_url, workers=workers) as app_url:
         tokens = open_assessment(app_url, database_url, RESPONDENTS)
         report = asyncio.run(drive(app_url, tokens, answer_pages(questionnaire, RESPONDENTS)))
-        per_client = max(1, report.requests // RESPONDENTS)
+    per_client = max(1, report.requests // RESPONDENTS)
+    with served("bench.load:create_read_insert_app", database_url, factory=True, workers=workers) as baseline_url:
         baseline = asyncio.run(drive_baseline(baseline_url, RESPONDENTS, per_client))
     engine = create_db_engine(database_url)
     try:
