@@ -143,18 +143,22 @@ def question_view(
     choices: list[Choice] = []
     specials: list[Choice] = []
     offered = kind.specials(question)
-    if kind.control == "radios":
+    if kind.control in ("radios", "boxes"):
+        # One option per accepted value: radios (one is the answer) or boxes (any of them ticked).
+        radios = kind.control == "radios"
         for i, option in enumerate(spec["values"]):
+            value = str(option["value"])
             choices.append(
                 Choice(
                     id=f"answer-{qid}-{i}",
-                    value=str(option["value"]),
+                    value=value,
                     json=json.dumps(option["value"]),
                     label=str(option["label"]),
-                    description=option.get("description"),
-                    checked=entered.value == str(option["value"]),
+                    description=option.get("description") if radios else None,
+                    checked=entered.value == value if radios else value in entered.items,
                 )
             )
+    if kind.control == "radios":
         for special in offered:
             choices.append(
                 Choice(
@@ -167,35 +171,22 @@ def question_view(
                     special=True,
                 )
             )
-    else:
-        if kind.control == "boxes":
-            for i, item in enumerate(spec["values"]):
-                choices.append(
-                    Choice(
-                        id=f"answer-{qid}-{i}",
-                        value=str(item["value"]),
-                        json=json.dumps(item["value"]),
-                        label=str(item["label"]),
-                        description=None,
-                        checked=str(item["value"]) in entered.items,
-                    )
-                )
-        if offered:
+    elif offered:
+        specials.append(
+            Choice(f"special-{qid}-answer", "", '""', "My answer is above", None, entered.special not in offered)
+        )
+        for special in offered:
             specials.append(
-                Choice(f"special-{qid}-answer", "", '""', "My answer is above", None, entered.special not in offered)
-            )
-            for special in offered:
-                specials.append(
-                    Choice(
-                        f"special-{qid}-{special}",
-                        special,
-                        json.dumps(special),
-                        SPECIAL_LABELS[special],
-                        None,
-                        entered.special == special,
-                        special=True,
-                    )
+                Choice(
+                    f"special-{qid}-{special}",
+                    special,
+                    json.dumps(special),
+                    SPECIAL_LABELS[special],
+                    None,
+                    entered.special == special,
+                    special=True,
                 )
+            )
     typed = kind.typed_input(question, spec)
     note = None
     if entered.kept_ratings:
